@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+// swift-lmconv: the Locally Masked PixelCNN (Jain, Abbeel, Pathak, UAI 2020) in Swift.
+import PackageDescription
+
+let package = Package(
+    name: "swift-lmconv",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "LMConv", targets: ["LMConv"]),
+        .library(name: "LMConvTensor", targets: ["LMConvTensor"]),
+        .executable(name: "lmconv", targets: ["lmconv"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // C shims with no Swift API of their own. On Apple platforms GEMM uses Accelerate instead of CBLAS.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "SystemZlib", path: "Sources/SystemZlib"),
+        // The small CPU tensor core: storage, GEMM (the only BLAS call site), masked im2col, parallel loops.
+        .target(
+            name: "LMConvTensor",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
+        ),
+        // The model library: orders, masks, layers, network, likelihoods, training, sampling, data and formats.
+        .target(
+            name: "LMConv",
+            dependencies: [
+                "LMConvTensor", "SystemZlib",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
+        // The command-line tool: thin commands over the library.
+        .executableTarget(
+            name: "lmconv",
+            dependencies: ["LMConv", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        // Shared test helpers (assertClose, finite differences, fixture loading).
+        .target(name: "TestSupport", dependencies: ["LMConv"], path: "Sources/TestSupport"),
+        .testTarget(name: "LMConvTensorTests", dependencies: ["LMConvTensor", "TestSupport"]),
+        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "TestSupport"]),
+        .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,37 @@
+import Dispatch
+
+/// Runs `body(range)` over `0..<count` split into contiguous chunks, on all cores.
+///
+/// Work below `minimumChunk` elements per chunk runs on the calling thread: dispatch costs a few microseconds,
+/// which is more than small elementwise loops take.
+public func parallelFor(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>) -> Void) {
+    let chunks = Swift.min(Parallelism.threadCount, Swift.max(1, count / Swift.max(1, minimumChunk)))
+    if chunks <= 1 {
+        if count > 0 { body(0..<count) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let start = count * chunk / chunks
+            let end = count * (chunk + 1) / chunks
+            if start < end { body(start..<end) }
+        }
+    }
+}
+
+/// How many threads the non-GEMM loops use (the GEMM's own threads are set by the BLAS library).
+public enum Parallelism {
+    nonisolated(unsafe) public static var threadCount: Int = {
+        #if canImport(Glibc)
+        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#else
+import Foundation
+#endif

@@ -1,0 +1,9 @@
+import ArgumentParser
+import LMConv
+
+struct LMConvTool: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lmconv",
+        abstract: "Train, evaluate and sample Locally Masked PixelCNNs.")
+}
+LMConvTool.main()
