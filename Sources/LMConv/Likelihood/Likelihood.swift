@@ -1,0 +1,141 @@
+import Foundation
+
+// Per-image negative log-likelihoods of the network's output (SPEC section 6), and their gradient.
+// Legend: B batch, C image channels, HW = H*W pixels, M mixture components, OC output channels.
+// The output is channel-major, (OC, B, H, W); targets are (B, C, H, W) in [-1, 1].
+
+/// The NLLs of a batch and, when asked, the gradient of their sum.
+public struct LikelihoodEvaluation {
+    /// −log p(x_b) in nats for every image, summed over the pixels counted (all, or the region's).
+    public var perImageNLL: [Double]
+    /// d(Σ_b perImageNLL[b]) / d(output), (OC, B, H, W); nil unless asked for.
+    public var dOutput: Tensor?
+    /// The summed NLL of the batch.
+    public var total: Double { perImageNLL.reduce(0, +) }
+}
+
+/// The NLL of images `target` (B, C, H, W) under the network's `output` (OC, B, H, W).
+///
+/// - Parameters:
+///   - region: pixels (row-major, H*W) whose log-probabilities are summed; nil for all. The conditional likelihood of
+///     a hidden region given the rest is this sum, under an order that generates the region last.
+///   - wantGradient: also return the gradient of the summed NLL with respect to `output`.
+public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration cfg: ModelConfiguration,
+                                  region: [Bool]? = nil, wantGradient: Bool = false) -> LikelihoodEvaluation {
+    let B = target.shape[0], C = cfg.channels, HW = cfg.height * cfg.width, OC = cfg.outputChannels
+    precondition(target.shape == [B, C, cfg.height, cfg.width], "target \(target.shape) does not fit the model")
+    precondition(output.shape == [OC, B, cfg.height, cfg.width], "output \(output.shape) does not fit the model")
+    precondition(region == nil || region!.count == HW)
+    let N = B * HW
+    var pixelLogProbability = [Double](repeating: 0, count: N)
+    var dOutput = wantGradient ? Tensor(shape: output.shape) : nil
+    output.withUnsafeBufferPointer { out in
+        target.withUnsafeBufferPointer { x in
+            pixelLogProbability.withUnsafeMutableBufferPointer { lp in
+                let out = out.baseAddress!, x = x.baseAddress!, lp = lp.baseAddress!
+                let work = { (grad: UnsafeMutablePointer<Float>?) in
+                    parallelFor(N, minimumChunk: 64) { range in
+                        var params = [Double](repeating: 0, count: OC)   // this pixel's outputs
+                        var dParams = [Double](repeating: 0, count: OC)
+                        var values = [Double](repeating: 0, count: C)
+                        for n in range {
+                            let b = n / HW, q = n % HW
+                            if let region, !region[q] { continue }
+                            for o in 0..<OC { params[o] = Double(out[o * N + n]) }
+                            for c in 0..<C { values[c] = Double(x[(b * C + c) * HW + q]) }
+                            let logP: Double
+                            if cfg.binarize {
+                                logP = binaryLogProbability(params, value: values[0], gradient: &dParams)
+                            } else {
+                                logP = mixtureLogProbability(params, values: values, mixtures: cfg.mixtures,
+                                                             halfBin: C == 1 ? 1.0 / 255 : 1 / Double((1 << cfg.nBits) - 1),
+                                                             gradient: &dParams)
+                            }
+                            lp[n] = logP
+                            if let grad { for o in 0..<OC { grad[o * N + n] = Float(-dParams[o]) } }
+                        }
+                    }
+                }
+                if dOutput != nil {
+                    dOutput!.withUnsafeMutableBufferPointer { work($0.baseAddress!) }
+                } else {
+                    work(nil)
+                }
+            }
+        }
+    }
+    var perImage = [Double](repeating: 0, count: B)
+    for n in 0..<N { perImage[n / HW] -= pixelLogProbability[n] }
+    return LikelihoodEvaluation(perImageNLL: perImage, dOutput: dOutput)
+}
+
+/// log-softmax of two logits [pixel = −1, pixel = +1] at the observed value; gradient in `gradient` (2).
+@inline(__always)
+func binaryLogProbability(_ logits: [Double], value: Double, gradient: inout [Double]) -> Double {
+    let index = value > 0 ? 1 : 0
+    let m = max(logits[0], logits[1])
+    let logSum = m + log(exp(logits[0] - m) + exp(logits[1] - m))
+    for i in 0..<2 { gradient[i] = (i == index ? 1 : 0) - exp(logits[i] - logSum) }
+    return logits[index] - logSum
+}
+
+/// log p of one pixel (C = 1 or 3 sub-pixels) under a mixture of M discretized logistics, with the gradient of that
+/// log-probability with respect to the pixel's output parameters in `gradient` (3M or 10M).
+///
+/// Layout of `params`: C = 1: [logits(M), means(M), log_scales(M)]; C = 3: logits(M), then for channel c the block
+/// at M + 3Mc: [means(M), log_scales(M), coefficient pre-activations(M)]. With coefficients t_c = tanh(pre of block c),
+/// channel 1's mean adds t_0 x_0 and channel 2's t_1 x_0 + t_2 x_1 (x the observed values).
+func mixtureLogProbability(_ params: [Double], values x: [Double], mixtures M: Int, halfBin h: Double,
+                           gradient: inout [Double]) -> Double {
+    let C = x.count
+    for i in 0..<gradient.count { gradient[i] = 0 }
+    var maxLogit = -Double.infinity
+    for k in 0..<M { maxLogit = max(maxLogit, params[k]) }
+    var sumExp = 0.0
+    for k in 0..<M { sumExp += exp(params[k] - maxLogit) }
+    let logNormalizer = maxLogit + log(sumExp)
+    // Where channel c's means, log scales and coefficient pre-activations start.
+    func meanIndex(_ c: Int) -> Int { C == 1 ? M : M + 3 * M * c }
+    var joint = [Double](repeating: 0, count: M)            // log π_k + Σ_c log p_c,k
+    var dMean = [Double](repeating: 0, count: C * M)        // d log p_c,k / d mean'_c,k
+    var coefficient = [Double](repeating: 0, count: C * M)  // tanh(pre), C = 3 only
+    for k in 0..<M {
+        var total = params[k] - logNormalizer
+        if C == 3 { for c in 0..<3 { coefficient[c * M + k] = tanh(params[meanIndex(c) + 2 * M + k]) } }
+        for c in 0..<C {
+            var mean = params[meanIndex(c) + k]
+            if C == 3 && c == 1 { mean += coefficient[k] * x[0] }
+            if C == 3 && c == 2 { mean += coefficient[M + k] * x[0] + coefficient[2 * M + k] * x[1] }
+            let rawLogScale = params[meanIndex(c) + M + k]
+            let logScale = max(rawLogScale, -7)
+            let (lp, dm, dls) = discretizedLogisticLogProbability(x: x[c], mean: mean, logScale: logScale, halfBin: h)
+            total += lp
+            dMean[c * M + k] = dm
+            // The clamp passes the gradient where raw >= -7 (as torch.clamp does).
+            gradient[meanIndex(c) + M + k] = rawLogScale >= -7 ? dls : 0
+        }
+        joint[k] = total
+    }
+    var maxJoint = -Double.infinity
+    for k in 0..<M { maxJoint = max(maxJoint, joint[k]) }
+    var sumJoint = 0.0
+    for k in 0..<M { sumJoint += exp(joint[k] - maxJoint) }
+    let logProbability = maxJoint + log(sumJoint)
+    for k in 0..<M {
+        let responsibility = exp(joint[k] - logProbability)            // posterior weight of component k
+        gradient[k] = responsibility - exp(params[k] - logNormalizer)  // d/d logit_k
+        for c in 0..<C {
+            let dm = responsibility * dMean[c * M + k]
+            gradient[meanIndex(c) + k] = dm
+            gradient[meanIndex(c) + M + k] *= responsibility
+            if C == 3 && c == 1 {
+                gradient[meanIndex(0) + 2 * M + k] += dm * x[0] * (1 - coefficient[k] * coefficient[k])
+            }
+            if C == 3 && c == 2 {
+                gradient[meanIndex(1) + 2 * M + k] += dm * x[0] * (1 - coefficient[M + k] * coefficient[M + k])
+                gradient[meanIndex(2) + 2 * M + k] += dm * x[1] * (1 - coefficient[2 * M + k] * coefficient[2 * M + k])
+            }
+        }
+    }
+    return logProbability
+}
