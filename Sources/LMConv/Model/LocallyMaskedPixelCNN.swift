@@ -3,21 +3,6 @@
 // Legend: B batch, C image channels, H rows, W cols, F filters, R resnets, OC output channels, KK = k*k, HW = H*W.
 // Internally every activation is channel-major over the whole batch, (channels, B, H, W).
 
-/// The three kernel masks of one generation order that the network needs, each (KK, HW).
-public struct NetworkMasks {
-    /// Type A, dilation 1: the first layer (a pixel does not see itself).
-    public var initial: Tensor
-    /// Type B, dilation 1: the gated resnets.
-    public var undilated: Tensor
-    /// Type B, dilation `max_dilation`: the downsize/upsize convolutions.
-    public var dilated: Tensor
-    public init(initial: Tensor, undilated: Tensor, dilated: Tensor) {
-        self.initial = initial
-        self.undilated = undilated
-        self.dilated = dilated
-    }
-}
-
 /// A Locally Masked PixelCNN: parameters (under the reference's names) and the forward and backward passes.
 public final class LocallyMaskedPixelCNN {
     public let configuration: ModelConfiguration
@@ -85,7 +70,7 @@ public final class LocallyMaskedPixelCNN {
     /// - Parameters:
     ///   - training: draw dropout masks (when the configuration has dropout).
     ///   - rng: the dropout's random numbers.
-    public func forward(_ x: Tensor, masks: NetworkMasks, training: Bool = false,
+    public func forward(_ x: Tensor, masks: OrderMasks, training: Bool = false,
                         rng: inout Xoshiro256) -> (output: Tensor, cache: Cache) {
         let cfg = configuration, C = cfg.channels, H = cfg.height, W = cfg.width, R = cfg.resnets
         precondition(x.shape.count == 4 && x.shape[1] == C && x.shape[2] == H && x.shape[3] == W,

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Adam (Kingma & Ba 2015) exactly as PyTorch's `torch.optim.Adam` with its defaults: bias-corrected moments,
+/// `p -= (lr / (1 - β1^t)) * m / (sqrt(v) / sqrt(1 - β2^t) + eps)`, no weight decay.
+///
+/// The moments share the parameter store's flat layout, so one update is one loop over all parameters.
+public struct AdamOptimizer: Sendable {
+    public var learningRate: Float
+    public var beta1: Float = 0.9
+    public var beta2: Float = 0.999
+    public var epsilon: Float = 1e-8
+    /// Updates taken so far.
+    public var step: Int = 0
+    /// First moments, (parameter count).
+    public var firstMoment: [Float]
+    /// Second moments, (parameter count).
+    public var secondMoment: [Float]
+
+    public init(parameterCount: Int, learningRate: Float) {
+        self.learningRate = learningRate
+        firstMoment = [Float](repeating: 0, count: parameterCount)
+        secondMoment = [Float](repeating: 0, count: parameterCount)
+    }
+
+    /// One update of every parameter in `store` from its accumulated gradient.
+    public mutating func update(_ store: ParameterStore) {
+        precondition(store.totalCount == firstMoment.count, "optimizer state does not fit the model")
+        step += 1
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        let stepSize = learningRate / (1 - Float(pow(Double(b1), Double(step))))
+        let correction2 = Float(sqrt(1 - pow(Double(b2), Double(step))))
+        let values = store.values.baseAddress!, grads = store.gradients.baseAddress!
+        firstMoment.withUnsafeMutableBufferPointer { m in
+            secondMoment.withUnsafeMutableBufferPointer { v in
+                let m = m.baseAddress!, v = v.baseAddress!
+                parallelFor(store.totalCount, minimumChunk: 16384) { range in
+                    for i in range {
+                        let g = grads[i]
+                        m[i] = b1 * m[i] + (1 - b1) * g
+                        v[i] = b2 * v[i] + (1 - b2) * g * g
+                        values[i] -= stepSize * m[i] / (v[i].squareRoot() / correction2 + eps)
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension ParameterStore {
+    /// The global L2 norm of the gradients.
+    public func gradientNorm() -> Float {
+        var sum: Double = 0
+        for i in 0..<totalCount { sum += Double(gradients[i]) * Double(gradients[i]) }
+        return Float(sum.squareRoot())
+    }
+
+    /// Scales the gradients so that their global norm is at most `maxNorm` (as `clip_grad_norm_`); returns the norm
+    /// before clipping.
+    @discardableResult
+    public func clipGradientNorm(_ maxNorm: Float) -> Float {
+        let norm = gradientNorm()
+        let scale = maxNorm / (norm + 1e-6)
+        if scale < 1 { for i in 0..<totalCount { gradients[i] *= scale } }
+        return norm
+    }
+}
