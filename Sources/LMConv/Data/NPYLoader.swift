@@ -5,8 +5,8 @@ extension ImageDataset {
     static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
     /// Loads a uint8 `.npy` array (plain or gzip-compressed) of shape (N, H, W) (one channel), (N, C, H, W) or
-    /// (N, H, W, C) with C 1 or 3. A 4-d shape is read as channels-first when its second size is 1 or 3 and as
-    /// channels-last otherwise; channels-last data is transposed to (N, C, H, W).
+    /// (N, H, W, C) with C 1 or 3, told apart by which size is 1 or 3 (an error when both are); channels-last data is
+    /// transposed to (N, C, H, W).
     public static func loadNPY(path: String) throws -> ImageDataset {
         try decodeNPY(DataFile.readMaybeGzip(path), source: path)
     }
@@ -74,12 +74,17 @@ extension ImageDataset {
         _ shape: [Int], source: String
     ) throws -> (n: Int, c: Int, h: Int, w: Int, channelsLast: Bool) {
         let result: (Int, Int, Int, Int, Bool)
+        let firstIsChannels = shape.count == 4 && (shape[1] == 1 || shape[1] == 3)
+        let lastIsChannels = shape.count == 4 && (shape[3] == 1 || shape[3] == 3)
         switch shape.count {
         case 3:
             result = (shape[0], 1, shape[1], shape[2], false)
-        case 4 where shape[1] == 1 || shape[1] == 3:
+        case 4 where firstIsChannels && lastIsChannels:
+            throw LMConvError(
+                "\(source): .npy shape \(shape) is ambiguous: it could be (N, C, H, W) or (N, H, W, C)")
+        case 4 where firstIsChannels:
             result = (shape[0], shape[1], shape[2], shape[3], false)
-        case 4 where shape[3] == 1 || shape[3] == 3:
+        case 4 where lastIsChannels:
             result = (shape[0], shape[3], shape[1], shape[2], true)
         default:
             throw LMConvError(
