@@ -1,0 +1,57 @@
+import Foundation
+
+/// The CIFAR-10 binary format: records of one label byte followed by 3072 pixel bytes, the 32x32 red plane, then
+/// green, then blue (already channel-major, as the dataset stores it).
+extension ImageDataset {
+    /// Bytes per CIFAR-10 record: 1 label + 3 * 32 * 32 pixels.
+    static let cifarRecordSize = 1 + 3 * 32 * 32
+
+    /// Loads one or more CIFAR-10 binary batch files, concatenated in the given order, with their labels.
+    public static func loadCIFAR(files: [String]) throws -> ImageDataset {
+        guard !files.isEmpty else { throw LMConvError("no CIFAR-10 batch files given") }
+        var pixels = [UInt8]()
+        var labels = [Int]()
+        for path in files {
+            let bytes = try DataFile.read(path)
+            guard !bytes.isEmpty else { throw LMConvError("\(path): empty file, expected CIFAR-10 records") }
+            guard bytes.count % cifarRecordSize == 0 else {
+                throw LMConvError(
+                    "\(path): size \(bytes.count) bytes is not a whole number of CIFAR-10 records of \(cifarRecordSize) bytes "
+                        + "(1 label + 3072 pixels); the file is truncated or not a CIFAR-10 binary batch")
+            }
+            let n = bytes.count / cifarRecordSize
+            pixels.reserveCapacity(pixels.count + n * (cifarRecordSize - 1))
+            for r in 0..<n {
+                let start = r * cifarRecordSize
+                let label = Int(bytes[start])
+                guard label < 10 else {
+                    throw LMConvError("\(path): record \(r) has label \(label), outside CIFAR-10's 0...9 (not a CIFAR-10 batch?)")
+                }
+                labels.append(label)
+                pixels.append(contentsOf: bytes[(start + 1)..<(start + cifarRecordSize)])
+            }
+        }
+        return ImageDataset(count: labels.count, channels: 3, height: 32, width: 32, pixels: pixels, labels: labels)
+    }
+
+    /// Loads the CIFAR-10 batches in `directory`: the training batches `data_batch_*.bin` when present, otherwise
+    /// every `.bin` file, in file-name order.
+    public static func loadCIFAR(directory: String) throws -> ImageDataset {
+        let files = try cifarBatchFiles(in: directory)
+        guard !files.isEmpty else { throw LMConvError("\(directory): holds no CIFAR-10 .bin batch files") }
+        return try loadCIFAR(files: files)
+    }
+
+    /// The CIFAR-10 batch files `loadCIFAR(directory:)` would read (empty when there are none).
+    static func cifarBatchFiles(in directory: String) throws -> [String] {
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: directory)
+        } catch {
+            throw LMConvError("\(directory): cannot list the directory (\(error.localizedDescription))")
+        }
+        let bins = names.filter { $0.lowercased().hasSuffix(".bin") }.sorted()
+        let training = bins.filter { $0.hasPrefix("data_batch_") }
+        return (training.isEmpty ? bins : training).map { (directory as NSString).appendingPathComponent($0) }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+
+/// Reading and atomically writing whole files, with one-line errors that name the file.
+public enum DataFile {
+    /// The bytes of the file at `path`.
+    public static func read(_ path: String) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw LMConvError("\(path): no such file")
+        }
+        guard !isDirectory.boolValue else { throw LMConvError("\(path): is a directory, expected a file") }
+        do {
+            return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw LMConvError("\(path): cannot be read (\(error.localizedDescription))")
+        }
+    }
+
+    /// The bytes of `path`, decompressed first when they start with the gzip magic number (1f 8b).
+    public static func readMaybeGzip(_ path: String) throws -> [UInt8] {
+        let raw = try read(path)
+        guard ZlibCodec.isGzip(raw) else { return raw }
+        return try ZlibCodec.inflate(raw, container: .gzip, source: path, sizeHint: gzipSizeHint(raw))
+    }
+
+    /// Writes `bytes` to `path` atomically: into a temporary file in the same directory, flushed, then renamed over
+    /// `path`, so a reader never sees a half-written file and an interrupted write leaves the old file intact.
+    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        let directory = url.deletingLastPathComponent().path
+        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw LMConvError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
+        var failure: String?
+        bytes.withUnsafeBytes { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
+        }
+        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
+        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
+        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
+        if let failure {
+            unlink(temporary)
+            throw LMConvError("\(path): cannot be written (\(failure))")
+        }
+    }
+
+    /// The uncompressed size a single-member gzip file records in its trailer (modulo 2^32), to preallocate.
+    static func gzipSizeHint(_ gz: [UInt8]) -> Int? {
+        guard gz.count >= 18 else { return nil }
+        let t = gz.count - 4
+        let size = Int(gz[t]) | Int(gz[t + 1]) << 8 | Int(gz[t + 2]) << 16 | Int(gz[t + 3]) << 24
+        // A stray or multi-member trailer could claim anything; only trust plausible ratios.
+        return size > 0 && size <= gz.count * 1100 ? size : nil
+    }
+
+    /// Two lowercase hex digits, for magic numbers in error messages.
+    static func hex(_ byte: UInt8) -> String {
+        let digits = Array("0123456789abcdef")
+        return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+    }
+
+    /// The product of `sizes` read from a file header, or an error when it overflows (a corrupt header).
+    static func byteCount(_ sizes: [Int], source: String) throws -> Int {
+        var total = 1
+        for s in sizes {
+            let (p, overflow) = total.multipliedReportingOverflow(by: s)
+            guard !overflow else { throw LMConvError("\(source): header sizes \(sizes) are too large (corrupt header?)") }
+            total = p
+        }
+        return total
+    }
+}
