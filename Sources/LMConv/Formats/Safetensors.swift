@@ -1,0 +1,291 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The safetensors format: an 8-byte little-endian header length n, n bytes of JSON header
+// ({"__metadata__": {String: String}, "<name>": {"dtype", "shape", "data_offsets": [begin, end]}, ...}),
+// then the raw little-endian tensor data; offsets are relative to the first byte after the header.
+
+/// The element types this project reads and writes. Other safetensors dtypes (F16, BF16, BOOL, ...) are refused on read.
+public enum SafetensorsDType: String, Sendable, CaseIterable {
+    case f32 = "F32", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8"
+
+    /// Bytes per element.
+    public var byteWidth: Int {
+        switch self {
+        case .f32, .i32: return 4
+        case .f64, .i64: return 8
+        case .u8: return 1
+        }
+    }
+}
+
+/// One tensor of a safetensors file: its dtype, shape and raw little-endian bytes.
+public struct SafetensorsTensor: Sendable, Equatable {
+    public var dtype: SafetensorsDType
+    /// The extent of every axis, outermost first (empty for a scalar).
+    public var shape: [Int]
+    /// The elements, row-major, little-endian; `bytes.count == shape.product * dtype.byteWidth`.
+    public var bytes: [UInt8]
+
+    /// A tensor with the given dtype, shape and raw bytes (not checked here; `serialized()` trusts it).
+    public init(dtype: SafetensorsDType, shape: [Int], bytes: [UInt8]) {
+        self.dtype = dtype
+        self.shape = shape
+        self.bytes = bytes
+    }
+
+    /// An F32 tensor.
+    public init(shape: [Int], floats: [Float]) {
+        precondition(floats.count == shape.reduce(1, *), "\(floats.count) floats do not fill shape \(shape)")
+        self.init(dtype: .f32, shape: shape, bytes: littleEndianBytes(floats.map { $0.bitPattern }))
+    }
+
+    /// An I64 tensor.
+    public init(shape: [Int], int64s: [Int64]) {
+        precondition(int64s.count == shape.reduce(1, *), "\(int64s.count) int64s do not fill shape \(shape)")
+        self.init(dtype: .i64, shape: shape, bytes: littleEndianBytes(int64s.map { UInt64(bitPattern: $0) }))
+    }
+
+    /// An U8 tensor.
+    public init(shape: [Int], uint8s: [UInt8]) {
+        precondition(uint8s.count == shape.reduce(1, *), "\(uint8s.count) bytes do not fill shape \(shape)")
+        self.init(dtype: .u8, shape: shape, bytes: uint8s)
+    }
+
+    /// The number of elements.
+    public var count: Int { shape.reduce(1, *) }
+
+    /// The elements as `Float`: F32 as stored, F64 rounded to the nearest float. Throws for any other dtype.
+    public func floats() throws -> [Float] {
+        try checkByteCount()
+        switch dtype {
+        case .f32: return fromLittleEndian(bytes, as: UInt32.self).map { Float(bitPattern: $0) }
+        case .f64: return fromLittleEndian(bytes, as: UInt64.self).map { Float(Double(bitPattern: $0)) }
+        default: throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected F32 or F64")
+        }
+    }
+
+    /// The elements as `Int64`: I64 as stored, I32 widened. Throws for any other dtype.
+    public func int64s() throws -> [Int64] {
+        try checkByteCount()
+        switch dtype {
+        case .i64: return fromLittleEndian(bytes, as: UInt64.self).map { Int64(bitPattern: $0) }
+        case .i32: return fromLittleEndian(bytes, as: UInt32.self).map { Int64(Int32(bitPattern: $0)) }
+        default: throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected I64 or I32")
+        }
+    }
+
+    /// The elements of a U8 tensor. Throws for any other dtype.
+    public func uint8s() throws -> [UInt8] {
+        try checkByteCount()
+        guard dtype == .u8 else {
+            throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected U8")
+        }
+        return bytes
+    }
+
+    private func checkByteCount() throws {
+        guard bytes.count == count * dtype.byteWidth else {
+            throw LMConvError("safetensors tensor of shape \(shape) and dtype \(dtype.rawValue) holds \(bytes.count) bytes, "
+                              + "expected \(count * dtype.byteWidth)")
+        }
+    }
+}
+
+/// A whole safetensors file: string metadata and named tensors.
+public struct SafetensorsFile: Sendable, Equatable {
+    /// The header's `__metadata__` map (empty when absent).
+    public var metadata: [String: String]
+    public var tensors: [String: SafetensorsTensor]
+
+    public init(metadata: [String: String] = [:], tensors: [String: SafetensorsTensor] = [:]) {
+        self.metadata = metadata
+        self.tensors = tensors
+    }
+
+    /// Reads and validates the file at `url`. Errors name the file.
+    public static func read(contentsOf url: URL) throws -> SafetensorsFile {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            let exists = FileManager.default.fileExists(atPath: url.path)
+            throw LMConvError("\(url.path): " + (exists ? "cannot read the safetensors file" : "no such safetensors file"))
+        }
+        return try SafetensorsFile(bytes: [UInt8](data), source: url.path)
+    }
+
+    /// Parses a safetensors image held in memory; `source` (usually the path) prefixes every error message.
+    public init(bytes: [UInt8], source: String) throws {
+        func fail(_ what: String) -> LMConvError { LMConvError("\(source): \(what)") }
+
+        guard bytes.count >= 8 else {
+            throw fail("truncated safetensors file (\(bytes.count) bytes, shorter than the 8-byte header length)")
+        }
+        var headerLength: UInt64 = 0
+        for i in (0..<8).reversed() { headerLength = headerLength << 8 | UInt64(bytes[i]) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw fail("truncated safetensors file (header says \(headerLength) header bytes, only \(bytes.count - 8) follow)")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let dataLength = bytes.count - dataStart
+
+        let json: Any
+        do {
+            json = try JSONSerialization.jsonObject(with: Data(bytes[8..<dataStart]), options: [])
+        } catch {
+            throw fail("bad safetensors header: not valid JSON")
+        }
+        guard let header = json as? [String: Any] else { throw fail("bad safetensors header: not a JSON object") }
+
+        var metadata: [String: String] = [:]
+        if let rawMetadata = header["__metadata__"] {
+            guard let map = rawMetadata as? [String: Any] else { throw fail("bad safetensors header: __metadata__ is not an object") }
+            for (key, value) in map {
+                guard let string = value as? String else {
+                    throw fail("bad safetensors header: __metadata__ value for \"\(key)\" is not a string")
+                }
+                metadata[key] = string
+            }
+        }
+
+        var tensors: [String: SafetensorsTensor] = [:]
+        var ranges: [(begin: Int, end: Int, name: String)] = []
+        for (name, entry) in header where name != "__metadata__" {
+            guard let fields = entry as? [String: Any] else { throw fail("bad safetensors header: entry \"\(name)\" is not an object") }
+            guard let dtypeName = fields["dtype"] as? String else { throw fail("tensor \"\(name)\": missing dtype") }
+            guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+                let known = SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")
+                throw fail("tensor \"\(name)\": unsupported dtype \(dtypeName) (supported: \(known))")
+            }
+            guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
+                throw fail("tensor \"\(name)\": shape is missing or not a list of non-negative integers")
+            }
+            guard let offsets = integers(fields["data_offsets"]), offsets.count == 2 else {
+                throw fail("tensor \"\(name)\": data_offsets is missing or not two integers")
+            }
+            let (begin, end) = (offsets[0], offsets[1])
+            guard begin >= 0, begin <= end, end <= dataLength else {
+                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end)] out of range (data section has \(dataLength) bytes)")
+            }
+            let expected = shape.reduce(1, *) * dtype.byteWidth
+            guard end - begin == expected else {
+                throw fail("tensor \"\(name)\": data_offsets [\(begin), \(end)] span \(end - begin) bytes, "
+                           + "shape \(shape) of \(dtypeName) needs \(expected)")
+            }
+            ranges.append((begin, end, name))
+            tensors[name] = SafetensorsTensor(dtype: dtype, shape: shape,
+                                              bytes: Array(bytes[(dataStart + begin)..<(dataStart + end)]))
+        }
+
+        // Tensors must not share bytes (empty tensors overlap nothing).
+        let sorted = ranges.filter { $0.end > $0.begin }.sorted { $0.begin < $1.begin }
+        for (a, b) in zip(sorted, sorted.dropFirst()) where b.begin < a.end {
+            throw fail("tensors \"\(a.name)\" and \"\(b.name)\" have overlapping data_offsets")
+        }
+
+        self.init(metadata: metadata, tensors: tensors)
+    }
+
+    /// The file's bytes: tensors sorted by name and laid out in that order, the header padded with spaces
+    /// to a multiple of 8 bytes (so the data section stays aligned).
+    public func serialized() -> [UInt8] {
+        var header = "{"
+        var parts: [String] = []
+        if !metadata.isEmpty {
+            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            parts.append("\"__metadata__\":{" + entries.joined(separator: ",") + "}")
+        }
+        var offset = 0
+        let names = tensors.keys.sorted()
+        for name in names {
+            let tensor = tensors[name]!
+            let shape = tensor.shape.map(String.init).joined(separator: ",")
+            parts.append("\(jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],"
+                         + "\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+            offset += tensor.bytes.count
+        }
+        header += parts.joined(separator: ",") + "}"
+        var headerBytes = Array(header.utf8)
+        while headerBytes.count % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
+
+        var out: [UInt8] = []
+        out.reserveCapacity(8 + headerBytes.count + offset)
+        let length = UInt64(headerBytes.count)
+        for i in 0..<8 { out.append(UInt8(truncatingIfNeeded: length >> (8 * UInt64(i)))) }
+        out += headerBytes
+        for name in names { out += tensors[name]!.bytes }
+        return out
+    }
+
+    /// Writes the file atomically: a temporary file in the same directory, then a rename over `url`,
+    /// so a reader never sees a half-written file.
+    public func write(to url: URL) throws {
+        let directory = url.deletingLastPathComponent()
+        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
+        do {
+            try Data(serialized()).write(to: temporary)
+        } catch {
+            throw LMConvError("\(url.path): cannot write the safetensors file (\(error.localizedDescription))")
+        }
+        guard rename(temporary.path, url.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(at: temporary)
+            throw LMConvError("\(url.path): cannot move the written safetensors file into place (\(reason))")
+        }
+    }
+}
+
+// MARK: - Helpers
+
+/// A JSON array of integers as `[Int]`, or nil if it is anything else.
+private func integers(_ value: Any?) -> [Int]? {
+    guard let array = value as? [Any] else { return nil }
+    var result: [Int] = []
+    for element in array {
+        // JSONSerialization yields NSNumber; reject fractional numbers.
+        guard let number = element as? NSNumber, let int = Int(exactly: number.doubleValue) else { return nil }
+        result.append(int)
+    }
+    return result
+}
+
+/// `string` as a JSON string literal.
+private func jsonString(_ string: String) -> String {
+    var out = "\""
+    for scalar in string.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+        default: out.unicodeScalars.append(scalar)
+        }
+    }
+    return out + "\""
+}
+
+/// The little-endian bytes of fixed-width integers.
+private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
+    var out = [UInt8](repeating: 0, count: values.count * MemoryLayout<T>.size)
+    out.withUnsafeMutableBytes { raw in
+        for (i, value) in values.enumerated() {
+            raw.storeBytes(of: value.littleEndian, toByteOffset: i * MemoryLayout<T>.size, as: T.self)
+        }
+    }
+    return out
+}
+
+/// Fixed-width integers decoded from little-endian bytes.
+private func fromLittleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], as: T.Type) -> [T] {
+    let width = MemoryLayout<T>.size
+    return bytes.withUnsafeBytes { raw in
+        (0..<(bytes.count / width)).map { T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * width, as: T.self)) }
+    }
+}
