@@ -259,3 +259,14 @@ struct PickleMachine {
         return text
     }
 }
+
+extension PickleValue {
+    /// Decodes one pickle of plain data (the opcodes and whitelisted globals `PickleMachine` accepts) without any
+    /// PyTorch storages; `source` names the data in error messages.
+    public init(unpickling bytes: [UInt8], source: String) throws {
+        var machine = PickleMachine(bytes: bytes, source: source)
+        self = try machine.load().materialized(source: source) { ref in
+            throw LMConvError("\(source): the pickle references storage '\(ref.key)' but has no storages")
+        }
+    }
+}
