@@ -142,31 +142,40 @@ struct TorchTensorRef {
 
 extension PickleItem {
     /// The plain value of this item, with every tensor copied out of its storage (`storages` returns the bytes of
-    /// a storage). Throws for values that are not plain data (a bare global or storage).
+    /// a storage). Throws for values that are not plain data (a bare global or storage). `path` locates the item
+    /// (`model_state_dict.u_init.weight`) in error messages.
     func materialized(
-        source: String, storages: (TorchStorageRef) throws -> TorchStorageBytes, depth: Int = 0
+        source: String, storages: (TorchStorageRef) throws -> TorchStorageBytes, path: String = "", depth: Int = 0
     ) throws -> PickleValue {
         // Checkpoints are shallow; a very deep structure means a self-referencing list or dict.
         guard depth < 1000 else {
             throw LMConvError("\(source): pickle nests deeper than 1000 levels (a self-referencing container?)")
         }
-        func convert(_ item: PickleItem) throws -> PickleValue {
-            try item.materialized(source: source, storages: storages, depth: depth + 1)
+        func convert(_ item: PickleItem, _ step: String) throws -> PickleValue {
+            try item.materialized(source: source, storages: storages, path: path + step, depth: depth + 1)
         }
+        let location = path.isEmpty ? "" : " at '\(path)'"
         switch self {
         case .value(let v): return v
-        case .list(let box): return .list(try box.items.map(convert))
-        case .tuple(let items): return .tuple(try items.map(convert))
+        case .list(let box): return .list(try box.items.enumerated().map { try convert($1, "[\($0)]") })
+        case .tuple(let items): return .tuple(try items.enumerated().map { try convert($1, "[\($0)]") })
         case .dict(let box):
-            return .dict(try zip(box.keys, box.values).map { (key: try convert($0), value: try convert($1)) })
+            return .dict(try zip(box.keys, box.values).map { key, value in
+                let name = key.stringValue ?? key.intValue.map(String.init) ?? "?"
+                return (key: try convert(key, path.isEmpty ? name : "." + name),
+                        value: try convert(value, path.isEmpty ? name : "." + name))
+            })
         case .global(let name):
-            throw LMConvError("\(source): the pickle leaves the global '\(name)' as a value, which is not plain data")
+            throw LMConvError("\(source): the pickle leaves the global '\(name)' as a value\(location), "
+                              + "which is not plain data")
         case .storage(let ref):
-            throw LMConvError("\(source): the pickle holds a bare storage '\(ref.key)' outside any tensor")
+            throw LMConvError("\(source): the pickle holds a bare storage '\(ref.key)'\(location) outside any tensor")
         case .tensor(let ref):
             let bytes = try storages(ref.storage)
             let tensor = try gatherView(storage: bytes, offset: ref.offset, size: ref.size, stride: ref.stride,
-                                        requiresGrad: ref.requiresGrad) { "\(source): storage '\(ref.storage.key)'" }
+                                        requiresGrad: ref.requiresGrad) {
+                "\(source): tensor\(location) (storage '\(ref.storage.key)')"
+            }
             return .tensor(tensor)
         }
     }

@@ -66,7 +66,7 @@ extension TorchCheckpoint {
                 throw LMConvError("\(source): storage '\(ref.key)' is missing (not in the file's storage list)")
             }
             if let view = ref.view {
-                guard view.offset + view.count <= storage.elementCount else {
+                guard view.offset <= storage.elementCount, view.count <= storage.elementCount - view.offset else {
                     throw LMConvError("\(source): storage view '\(view.viewKey)' (offset \(view.offset), "
                                       + "\(view.count) elements) exceeds storage '\(ref.key)' of "
                                       + "\(storage.elementCount) elements")

@@ -110,6 +110,23 @@ private func halfToFloat(_ h: UInt16) -> Float {
 
 // MARK: - Rebuilding a saved view
 
+/// The product of `values`, or `nil` on overflow.
+func checkedProduct(_ values: [Int]) -> Int? {
+    var product = 1
+    for value in values {
+        let (result, overflow) = product.multipliedReportingOverflow(by: value)
+        if overflow { return nil }
+        product = result
+    }
+    return product
+}
+
+private func checkedSum(_ a: Int, _ b: Int?) -> Int? {
+    guard let b else { return nil }
+    let (result, overflow) = a.addingReportingOverflow(b)
+    return overflow ? nil : result
+}
+
 /// The raw bytes of one storage, as found in the checkpoint.
 struct TorchStorageBytes {
     var dtype: TorchDType
@@ -137,11 +154,16 @@ func gatherView(
     guard size.count == stride.count, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }), offset >= 0 else {
         throw LMConvError("\(describe()): invalid tensor view (offset \(offset), size \(size), stride \(stride))")
     }
-    let count = size.reduce(1, *)
+    // Sizes come from the file: overflow must be an error, not a trap.
+    guard let count = checkedProduct(size), checkedProduct([count, width]) != nil,
+          let reach = zip(size, stride).reduce(Optional(offset), { sum, axis in
+              sum.flatMap { checkedSum($0, checkedProduct([max(axis.0 - 1, 0), axis.1])) }
+          }) else {
+        throw LMConvError("\(describe()): tensor view too large (offset \(offset), size \(size), stride \(stride))")
+    }
     if count > 0 {
-        let last = offset + zip(size, stride).reduce(0) { $0 + ($1.0 - 1) * $1.1 }
-        guard last < storage.elementCount else {
-            throw LMConvError("\(describe()): tensor view (offset \(offset), size \(size), stride \(stride)) "
+        guard reach < storage.elementCount else {
+            throw LMConvError("\(describe()): view (offset \(offset), size \(size), stride \(stride)) "
                               + "exceeds its storage of \(storage.elementCount) elements")
         }
     }

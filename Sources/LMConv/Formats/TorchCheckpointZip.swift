@@ -41,7 +41,7 @@ extension TorchCheckpoint {
                 bytes = try entryBytes(entry, in: archive, source: source)
                 cache[ref.key] = bytes
             }
-            guard bytes.count >= ref.count * ref.dtype.byteCount else {
+            guard let needed = checkedProduct([ref.count, ref.dtype.byteCount]), bytes.count >= needed else {
                 throw LMConvError("\(source): storage '\(ref.key)' holds \(bytes.count) bytes, fewer than its "
                                   + "\(ref.count) \(ref.dtype) elements")
             }
