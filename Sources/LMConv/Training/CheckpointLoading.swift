@@ -1,0 +1,33 @@
+import Foundation
+
+extension Checkpoint {
+    /// Loads a checkpoint from a swift-lmconv safetensors file or a PyTorch `.pth` file of the reference
+    /// implementation (zip or legacy serialisation), recognised by its first bytes.
+    ///
+    /// - Parameters:
+    ///   - configuration: for files that carry none (bare weights, `.pth` without `args`).
+    ///   - orders: likewise.
+    ///   - useEMA: for `.pth` files, take `ema_state_dict` instead of `model_state_dict`.
+    ///   - warnings: receives non-fatal notes (e.g. unused tensors of a `.pth` state dict).
+    public static func load(contentsOf url: URL, configuration: ModelConfiguration? = nil,
+                            orders: OrderSpecification? = nil, useEMA: Bool = false,
+                            warnings: ((String) -> Void)? = nil) throws -> Checkpoint {
+        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+            throw LMConvError("\(url.path): no such file or not readable")
+        }
+        let head = [UInt8](handle.readData(ofLength: 2))
+        try? handle.close()
+        if head == [0x50, 0x4B] || head.first == 0x80 {   // "PK" (zip) or a pickle's PROTO opcode (legacy)
+            return try importTorchCheckpoint(contentsOf: url, configuration: configuration, orders: orders,
+                                             useEMA: useEMA, warnings: warnings)
+        }
+        return try read(contentsOf: url, configuration: configuration, orders: orders)
+    }
+
+    /// Maps a PyTorch checkpoint of the reference implementation to a ``Checkpoint``.
+    static func importTorchCheckpoint(contentsOf url: URL, configuration: ModelConfiguration?,
+                                      orders: OrderSpecification?, useEMA: Bool,
+                                      warnings: ((String) -> Void)?) throws -> Checkpoint {
+        throw LMConvError("\(url.path): importing PyTorch checkpoints is not implemented yet")
+    }
+}
