@@ -4,6 +4,8 @@ import LMConv
 struct LMConvTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmconv",
-        abstract: "Train, evaluate and sample Locally Masked PixelCNNs.")
+        abstract: "Train, evaluate and sample Locally Masked PixelCNNs.",
+        subcommands: [BenchCommand.self])
 }
+keepFreedMemoryForReuse()
 LMConvTool.main()

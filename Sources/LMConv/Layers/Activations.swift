@@ -10,7 +10,7 @@ import Foundation
 /// concat_elu(x) = elu(concat([x, -x], channel axis)): (C, B, H, W) -> (2C, B, H, W).
 public func concatELU(_ x: Tensor) -> Tensor {
     let count = x.count
-    var y = Tensor(shape: [2 * x.shape[0]] + x.shape.dropFirst())
+    var y = Tensor(uninitializedShape: [2 * x.shape[0]] + x.shape.dropFirst())
     x.withUnsafeBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
             let x = x.baseAddress!, y = y.baseAddress!
@@ -28,7 +28,7 @@ public func concatELU(_ x: Tensor) -> Tensor {
 /// The backward of ``concatELU(_:)``: dx = dy₁ elu'(x) − dy₂ elu'(−x), from the input x (C, ...) and dy (2C, ...).
 public func concatELUBackward(_ dOutput: Tensor, input x: Tensor) -> Tensor {
     let count = x.count
-    var dx = Tensor(shape: x.shape)
+    var dx = Tensor(uninitializedShape: x.shape)
     x.withUnsafeBufferPointer { x in
         dOutput.withUnsafeBufferPointer { dy in
             dx.withUnsafeMutableBufferPointer { dx in

@@ -76,7 +76,7 @@ public struct GatedResnet {
     public func backward(_ dOutput: Tensor, cache: Cache, store: ParameterStore) -> (dInput: Tensor, dSkip: Tensor?) {
         let half = dOutput.count
         // out = og + a σ(b): da = dy σ(b), db = dy a σ(b)(1 − σ(b)).
-        var dA = Tensor(shape: dOutput.shape), dB = Tensor(shape: dOutput.shape)
+        var dA = Tensor(uninitializedShape: dOutput.shape), dB = Tensor(uninitializedShape: dOutput.shape)
         dOutput.withUnsafeBufferPointer { dy in
             cache.gateA.withUnsafeBufferPointer { a in
                 cache.gateB.withUnsafeBufferPointer { b in

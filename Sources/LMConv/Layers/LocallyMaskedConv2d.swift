@@ -44,22 +44,20 @@ public struct LocallyMaskedConv2d {
         let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
         precondition(mask.shape == [KK, HW], "mask shape \(mask.shape) does not fit \(KK) x \(HW)")
         let (weightValues, norms) = weight.materialize(store)
-        var output = Tensor(shape: [OC, B, H, W])
-        var columns = [Float](repeating: 0, count: C * KK * N)   // (C*KK, N)
+        var output = Tensor(uninitializedShape: [OC, B, H, W])
+        let columns = Workspace.current.scratch(.columns, count: C * KK * N)   // (C*KK, N), reused scratch
         output.withUnsafeMutableBufferPointer { y in
             let y = y.baseAddress!
             writeBiasAndMaskTerm(into: y, mask: mask, batch: B, pixels: HW, store: store)
-            columns.withUnsafeMutableBufferPointer { u in
-                input.withUnsafeBufferPointer { x in
-                    mask.withUnsafeBufferPointer { m in
-                        maskedIm2col(columns: u.baseAddress!, input: x.baseAddress!, mask: m.baseAddress!,
-                                     channels: C, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
-                    }
+            input.withUnsafeBufferPointer { x in
+                mask.withUnsafeBufferPointer { m in
+                    maskedIm2col(columns: columns, input: x.baseAddress!, mask: m.baseAddress!,
+                                 channels: C, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
                 }
-                weightValues.withUnsafeBufferPointer { w in
-                    gemm(transposeA: .none, transposeB: .none, m: OC, n: N, k: C * KK, alpha: 1,
-                         a: w.baseAddress!, lda: C * KK, b: u.baseAddress!, ldb: N, beta: 1, c: y, ldc: N)
-                }
+            }
+            weightValues.withUnsafeBufferPointer { w in
+                gemm(transposeA: .none, transposeB: .none, m: OC, n: N, k: C * KK, alpha: 1,
+                     a: w.baseAddress!, lda: C * KK, b: columns, ldb: N, beta: 1, c: y, ldc: N)
             }
         }
         return (output, Cache(input: input, mask: mask, weight: weightValues, norms: norms))
@@ -79,12 +77,16 @@ public struct LocallyMaskedConv2d {
             }
         }
         let biasValues = bias.map { store.value($0) }
-        parallelFor(OC, minimumChunk: 1) { channels in
-            for o in channels {
-                let b0 = biasValues?[o] ?? 0
-                for b in 0..<B {
-                    let row = y + (o * B + b) * HW
-                    for q in 0..<HW { row[q] = term[o * HW + q] + b0 }
+        term.withUnsafeBufferPointer { term in
+            let term = term.baseAddress!
+            parallelFor(OC, minimumChunk: 1) { channels in
+                for o in channels {
+                    let b0 = biasValues?[o] ?? 0
+                    let t = term + o * HW
+                    for b in 0..<B {
+                        let row = y + (o * B + b) * HW
+                        for q in 0..<HW { row[q] = t[q] + b0 }
+                    }
                 }
             }
         }
@@ -96,12 +98,12 @@ public struct LocallyMaskedConv2d {
         let (C, B, H, W) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
         var dInput = Tensor(shape: [C, B, H, W])
-        var columns = [Float](repeating: 0, count: C * KK * N)    // (C*KK, N), recomputed
+        let columns = Workspace.current.scratch(.columns, count: C * KK * N)   // (C*KK, N), recomputed
         var dWeight = [Float](repeating: 0, count: OC * C * KK)   // (OC, C*KK)
         dOutput.withUnsafeBufferPointer { dy in
             let dy = dy.baseAddress!
-            columns.withUnsafeMutableBufferPointer { u in
-                let u = u.baseAddress!
+            do {
+                let u = columns
                 input.withUnsafeBufferPointer { x in
                     cache.mask.withUnsafeBufferPointer { m in
                         maskedIm2col(columns: u, input: x.baseAddress!, mask: m.baseAddress!,

@@ -28,7 +28,7 @@ public struct NetworkInNetwork {
         let C = inputChannels, OC = outputChannels, N = input.count / C
         precondition(input.shape[0] == C)
         let (w, norms) = weight.materialize(store)
-        var output = Tensor(shape: [OC] + input.shape.dropFirst())
+        var output = Tensor(uninitializedShape: [OC] + input.shape.dropFirst())
         let b = store.value(bias)
         output.withUnsafeMutableBufferPointer { y in
             let y = y.baseAddress!
@@ -46,7 +46,7 @@ public struct NetworkInNetwork {
     /// dX (C, B, H, W) from dY (OC, B, H, W); accumulates dW and db.
     public func backward(_ dOutput: Tensor, cache: Cache, store: ParameterStore) -> Tensor {
         let C = inputChannels, OC = outputChannels, N = dOutput.count / OC
-        var dInput = Tensor(shape: cache.input.shape)
+        var dInput = Tensor(uninitializedShape: cache.input.shape)
         var dWeight = [Float](repeating: 0, count: OC * C)
         dOutput.withUnsafeBufferPointer { dy in
             let dy = dy.baseAddress!

@@ -64,7 +64,7 @@ private func scaleLocations(_ x: Tensor, by factor: [Float]) -> Tensor {
 /// PONO forward. Loops run over locations in the inner loop (contiguous) and channels in the outer one.
 func ponoForward(_ x: Tensor) -> (Tensor, NormalizationCache) {
     let C = x.shape[0], N = x.count / C
-    var y = Tensor(shape: x.shape)
+    var y = Tensor(uninitializedShape: x.shape)
     var inverseStd = [Float](repeating: 0, count: N)
     x.withUnsafeBufferPointer { x in
         y.withUnsafeMutableBufferPointer { y in
@@ -97,7 +97,7 @@ func ponoForward(_ x: Tensor) -> (Tensor, NormalizationCache) {
 /// PONO backward: dx = s (dy − mean(dy) − x̂ Σ(dy x̂) / (C − 1)).
 func ponoBackward(_ dOutput: Tensor, normalized: Tensor, inverseStd: [Float]) -> Tensor {
     let C = dOutput.shape[0], N = dOutput.count / C
-    var dx = Tensor(shape: dOutput.shape)
+    var dx = Tensor(uninitializedShape: dOutput.shape)
     dOutput.withUnsafeBufferPointer { dy in
         normalized.withUnsafeBufferPointer { xh in
             dx.withUnsafeMutableBufferPointer { dx in

@@ -1,0 +1,138 @@
+import Foundation
+
+/// What `lmconv bench` measures and prints (all times in seconds, release build).
+public struct BenchmarkReport: Codable, Sendable {
+    public var configuration: ModelConfiguration
+    public var batchSize: Int
+    public var parameterCount: Int
+    public var threads: Int
+    public var trainStepSeconds: Double
+    public var forwardSeconds: Double
+    public var trainImagesPerSecond: Double
+    public var gflopPerTrainStep: Double
+    public var gflopPerForward: Double
+    public var trainGflops: Double
+    public var sgemmGflops: Double
+    public var efficiency: Double
+    public var peakRSSMegabytes: Double
+    public var sampleBatchSeconds: Double?
+    public var naiveSampleBatchSeconds: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case configuration, batchSize = "batch_size", parameterCount = "parameters", threads
+        case trainStepSeconds = "train_step_s", forwardSeconds = "forward_s"
+        case trainImagesPerSecond = "train_images_per_s", gflopPerTrainStep = "gflop_per_train_step"
+        case gflopPerForward = "gflop_per_forward", trainGflops = "train_gflops", sgemmGflops = "sgemm_gflops"
+        case efficiency, peakRSSMegabytes = "peak_rss_mb", sampleBatchSeconds = "sample_batch_s"
+        case naiveSampleBatchSeconds = "naive_sample_batch_s"
+    }
+}
+
+/// Floating-point work of the model's GEMMs, counted from its shapes as 2·M·N·K per GEMM.
+public struct GEMMWork: Sendable {
+    public var forwardFlop: Double
+    public var backwardFlop: Double
+    public var trainStepFlop: Double { forwardFlop + backwardFlop }
+
+    /// The GEMM work of one forward and one backward pass over `batch` images.
+    public init(configuration cfg: ModelConfiguration, batch: Int) {
+        let N = Double(batch * cfg.height * cfg.width), HW = Double(cfg.height * cfg.width)
+        let F = Double(cfg.filters), R = Double(cfg.resnets), KK = Double(cfg.kernelSize * cfg.kernelSize)
+        var forward = 0.0, backward = 0.0
+        func conv(_ cin: Double, _ cout: Double) {
+            let flop = 2 * cout * cin * KK * N
+            forward += flop
+            backward += 2 * flop                                         // dW and dU
+            if cfg.learnWeightForMasks { forward += 2 * cout * KK * HW; backward += 2 * cout * KK * HW }
+        }
+        func nin(_ cin: Double, _ cout: Double) { let flop = 2 * cout * cin * N; forward += flop; backward += 2 * flop }
+        conv(Double(cfg.channels + 1), F)                                 // u_init
+        let upBlocks = 3 * R, downBlocks = 3 * R + 2
+        for _ in 0..<Int(upBlocks + downBlocks) { conv(2 * F, F); conv(2 * F, 2 * F) }
+        for _ in 0..<Int(downBlocks) { nin(2 * F, F) }                    // nin_skip
+        for _ in 0..<4 { conv(F, F) }                                     // downsize, upsize
+        nin(F, Double(cfg.outputChannels))                                // nin_out
+        forwardFlop = forward
+        backwardFlop = backward
+    }
+}
+
+/// The process's peak resident set size in megabytes (VmHWM on Linux; 0 where unknown).
+public func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}
+
+/// Seconds of wall-clock time `body` takes.
+public func measureSeconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+/// GFLOP/s of a square float32 GEMM of side `size` on the current BLAS threads (the best of `repeats`).
+public func measureSGEMM(size: Int = 2048, repeats: Int = 3) -> Double {
+    var rng = Xoshiro256(seed: 7)
+    let a = (0..<(size * size)).map { _ in rng.nextUniform() - 0.5 }
+    let b = (0..<(size * size)).map { _ in rng.nextUniform() - 0.5 }
+    var c = [Float](repeating: 0, count: size * size)
+    var best = Double.infinity
+    for _ in 0..<repeats {
+        let t = measureSeconds {
+            c.withUnsafeMutableBufferPointer { c in
+                gemm(transposeA: .none, transposeB: .none, m: size, n: size, k: size, alpha: 1, a: a, lda: size,
+                     b: b, ldb: size, beta: 0, c: c.baseAddress!, ldc: size)
+            }
+        }
+        best = min(best, t)
+    }
+    return 2 * pow(Double(size), 3) / best / 1e9
+}
+
+/// Times training steps (forward, backward, Adam) and forward passes of a random model on random binary/8-bit
+/// images, after warm-up, and reports GEMM efficiency against a 2048³ SGEMM measured in the same run.
+public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, warmup: Int = 1, steps: Int = 3,
+                         log: ((String) -> Void)? = nil) throws -> BenchmarkReport {
+    let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: 1)
+    let order = try GenerationOrder.sCurve(height: cfg.height, width: cfg.width)
+    let masks = try OrderMasks(order: order, kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
+    var rng = Xoshiro256(seed: 3)
+    let levels = cfg.binarize ? 2 : 1 << cfg.nBits
+    let x = Tensor(shape: [batchSize, cfg.channels, cfg.height, cfg.width],
+                   scalars: (0..<(batchSize * cfg.channels * cfg.height * cfg.width)).map { _ in
+                       binValue(Int(rng.next() % UInt64(levels)), levels: levels) })
+    var adam = AdamOptimizer(parameterCount: model.parameters.totalCount, learningRate: 1e-4)
+    func trainStep() {
+        let (output, cache) = model.forward(x, masks: masks, training: true, rng: &rng)
+        let evaluation = negativeLogLikelihood(output: output, target: x, configuration: cfg, wantGradient: true)
+        model.parameters.zeroGradients()
+        model.backward(evaluation.dOutput!, cache: cache)
+        adam.update(model.parameters)
+    }
+    for _ in 0..<warmup { trainStep() }
+    var trainTimes: [Double] = []
+    for i in 0..<steps {
+        trainTimes.append(measureSeconds(trainStep))
+        log?("train step \(i + 1)/\(steps): \(String(format: "%.3f", trainTimes.last!)) s")
+    }
+    var forwardTimes: [Double] = []
+    for i in 0..<steps {
+        forwardTimes.append(measureSeconds { _ = model.forward(x, masks: masks, rng: &rng) })
+        log?("forward \(i + 1)/\(steps): \(String(format: "%.3f", forwardTimes.last!)) s")
+    }
+    let median = { (v: [Double]) in v.sorted()[v.count / 2] }
+    let trainStep = median(trainTimes), forward = median(forwardTimes)
+    let work = GEMMWork(configuration: cfg, batch: batchSize)
+    let sgemm = measureSGEMM()
+    let trainGflops = work.trainStepFlop / trainStep / 1e9
+    return BenchmarkReport(
+        configuration: cfg, batchSize: batchSize, parameterCount: model.parameters.totalCount,
+        threads: Parallelism.threadCount, trainStepSeconds: trainStep, forwardSeconds: forward,
+        trainImagesPerSecond: Double(batchSize) / trainStep, gflopPerTrainStep: work.trainStepFlop / 1e9,
+        gflopPerForward: work.forwardFlop / 1e9, trainGflops: trainGflops, sgemmGflops: sgemm,
+        efficiency: trainGflops / sgemm, peakRSSMegabytes: peakResidentMegabytes())
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// Grow-only scratch memory for the large temporary buffers of the kernels (the im2col columns above all), reused
+/// across layers and steps instead of being allocated, page-faulted and freed for every convolution.
+///
+/// Each thread has its own workspace (``current``), so models used from different threads never share scratch
+/// memory. A buffer handed out by ``scratch(_:count:)`` is valid until the next request for the same slot on the
+/// same thread: callers use it within one kernel call and keep no pointer to it.
+public final class Workspace {
+    /// The scratch slots a kernel may ask for; distinct slots can be in use at the same time.
+    public enum Slot: Int, CaseIterable { case columns, gradient, auxiliary }
+
+    private var buffers: [UnsafeMutableBufferPointer<Float>]
+
+    init() {
+        buffers = Slot.allCases.map { _ in UnsafeMutableBufferPointer(start: nil, count: 0) }
+    }
+
+    deinit { for b in buffers { b.deallocate() } }
+
+    /// At least `count` floats of uninitialised scratch memory for `slot`.
+    public func scratch(_ slot: Slot, count: Int) -> UnsafeMutablePointer<Float> {
+        if buffers[slot.rawValue].count < count {
+            buffers[slot.rawValue].deallocate()
+            buffers[slot.rawValue] = .allocate(capacity: count)
+        }
+        return buffers[slot.rawValue].baseAddress!
+    }
+
+    /// Frees every buffer of this thread's workspace.
+    public func release() {
+        for i in buffers.indices { buffers[i].deallocate(); buffers[i] = UnsafeMutableBufferPointer(start: nil, count: 0) }
+    }
+
+    /// The calling thread's workspace.
+    public static var current: Workspace {
+        let key = "swift-lmconv.workspace"
+        if let w = Thread.current.threadDictionary[key] as? Workspace { return w }
+        let w = Workspace()
+        Thread.current.threadDictionary[key] = w
+        return w
+    }
+}
+
+extension Tensor {
+    /// A tensor whose elements are not initialised (for outputs a kernel overwrites completely).
+    public init(uninitializedShape shape: [Int]) {
+        let count = shape.reduce(1, *)
+        self.init(shape: shape, scalars: [Float](unsafeUninitializedCapacity: count) { _, n in n = count })
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Asks the C allocator to keep freed memory for reuse instead of returning large blocks to the system at once.
+///
+/// glibc serves blocks of more than 32 MiB with fresh `mmap`s and gives them back on `free`, so every large
+/// activation of a big model would be page-faulted in again on each step. Tools call this once at start-up; a library
+/// user may or may not want it (it only changes when memory is returned to the system, never what is computed).
+public func keepFreedMemoryForReuse() {
+    #if canImport(Glibc)
+    _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
+    _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+    #endif
+}
