@@ -50,8 +50,11 @@ extension Tensor {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
+#if os(Linux)
+// glibc's mallopt(3) from <malloc.h>, which the Glibc module does not export; the option numbers are glibc's ABI.
+@_silgen_name("mallopt") private func glibcMallopt(_ option: Int32, _ value: Int32) -> Int32
+private let M_TRIM_THRESHOLD: Int32 = -1
+private let M_MMAP_THRESHOLD: Int32 = -3
 #endif
 
 /// Asks the C allocator to keep freed memory for reuse instead of returning large blocks to the system at once.
@@ -60,8 +63,8 @@ import Glibc
 /// activation of a big model would be page-faulted in again on each step. Tools call this once at start-up; a library
 /// user may or may not want it (it only changes when memory is returned to the system, never what is computed).
 public func keepFreedMemoryForReuse() {
-    #if canImport(Glibc)
-    _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
-    _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+    #if os(Linux)
+    _ = glibcMallopt(M_MMAP_THRESHOLD, 1 << 30)
+    _ = glibcMallopt(M_TRIM_THRESHOLD, Int32.max)
     #endif
 }
