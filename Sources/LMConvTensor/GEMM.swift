@@ -13,8 +13,39 @@ public enum Transpose: Sendable { case none, transposed }
 ///
 /// This calls the platform's BLAS `sgemm`; ``referenceGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// is the plain version the tests compare it with.
-@inlinable
+///
+/// Threads: large products are split into column blocks of C, one per core, each a single-threaded BLAS call.
+/// OpenBLAS's own threads would otherwise spin in `sched_yield` between calls and take the cores from the
+/// package's other parallel loops (a quarter of a training step was spent there).
 public func gemm(
+    transposeA: Transpose, transposeB: Transpose, m: Int, n: Int, k: Int,
+    alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+) {
+    BLASThreads.useCallerThreadsOnly
+    let threads = Parallelism.threadCount
+    // Split only work worth a thread (about 8 MFLOP) and only into column blocks of at least 64.
+    let blocks = Swift.min(threads, n / 64, Swift.max(1, (2 * m * n * k) / 8_000_000))
+    if blocks <= 1 {
+        singleThreadedGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
+                           lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+        return
+    }
+    parallelFor(blocks, minimumChunk: 1) { range in
+        for block in range {
+            // Column blocks aligned to 16 floats so each thread writes whole cache lines of C.
+            let start = (n * block / blocks) & ~15, end = block == blocks - 1 ? n : (n * (block + 1) / blocks) & ~15
+            if start >= end { continue }
+            let bBlock = transposeB == .none ? b + start : b + start * ldb
+            singleThreadedGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: end - start, k: k,
+                               alpha: alpha, a: a, lda: lda, b: bBlock, ldb: ldb, beta: beta, c: c + start, ldc: ldc)
+        }
+    }
+}
+
+/// One BLAS call on the calling thread.
+@inline(__always)
+func singleThreadedGEMM(
     transposeA: Transpose, transposeB: Transpose, m: Int, n: Int, k: Int,
     alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
@@ -54,6 +85,10 @@ public func referenceGEMM(
 
 /// The number of threads the BLAS library uses for GEMM.
 public enum BLASThreads {
+    /// Makes BLAS run each call on the calling thread; ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// parallelises by itself. Evaluated once, on first use.
+    static let useCallerThreadsOnly: Void = { set(1) }()
+
     /// Sets the BLAS thread count (OpenBLAS only; Accelerate chooses by itself).
     public static func set(_ count: Int) {
         #if !canImport(Accelerate)

@@ -74,7 +74,8 @@ public func measureSeconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
-/// GFLOP/s of a square float32 GEMM of side `size` on the current BLAS threads (the best of `repeats`).
+/// GFLOP/s of a square float32 GEMM of side `size` on all cores (the best of `repeats`), through the same
+/// ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` the model uses.
 public func measureSGEMM(size: Int = 2048, repeats: Int = 3) -> Double {
     var rng = Xoshiro256(seed: 7)
     let a = (0..<(size * size)).map { _ in rng.nextUniform() - 0.5 }
