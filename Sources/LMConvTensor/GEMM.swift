@@ -43,9 +43,9 @@ public func gemm(
     }
 }
 
-/// One BLAS call on the calling thread.
+/// One BLAS call on the calling thread, for kernels that parallelise at a coarser grain themselves.
 @inline(__always)
-func singleThreadedGEMM(
+public func singleThreadedGEMM(
     transposeA: Transpose, transposeB: Transpose, m: Int, n: Int, k: Int,
     alpha: Float, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int

@@ -22,31 +22,47 @@ public func maskedIm2col(
     columns: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, mask: UnsafePointer<Float>,
     channels C: Int, batch B: Int, height H: Int, width W: Int, kernelSize K: Int, dilation D: Int
 ) {
-    let KK = K * K, HW = H * W, N = B * HW
+    let KK = K * K, N = B * H * W
     // One task per (channel, tap) row: rows are independent and each is a long contiguous write.
     parallelFor(C * KK, minimumChunk: Swift.max(1, 4096 / Swift.max(1, N))) { rows in
-        for row in rows {
-            let ci = row / KK, j = row % KK
-            let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
-            // The output columns c whose source column c + dc is inside the image.
-            let cLo = Swift.max(0, -dc), cHi = Swift.min(W, W - dc)
-            let maskRow = mask + j * HW
-            for b in 0..<B {
-                let src = input + (ci * B + b) * HW
-                let dst = columns + row * N + b * HW
-                for r in 0..<H {
-                    let out = dst + r * W
-                    let sr = r + dr
-                    if sr < 0 || sr >= H || cLo >= cHi {
-                        out.update(repeating: 0, count: W)
-                        continue
-                    }
-                    let srcRow = src + sr * W + dc
-                    let m = maskRow + r * W
-                    for c in 0..<cLo { out[c] = 0 }
-                    for c in cLo..<cHi { out[c] = srcRow[c] * m[c] }
-                    for c in cHi..<W { out[c] = 0 }
+        im2colRows(rows, columns: columns, columnStride: N, input: input, channelStride: N, images: B, mask: mask,
+                   height: H, width: W, kernelSize: K, dilation: D)
+    }
+}
+
+/// Rows `rows` of the masked columns of `images` consecutive images, on the calling thread.
+///
+/// - Parameters:
+///   - columns: (C*KK, columnStride); row `row` gets images * H * W values.
+///   - input: the first image's channel 0; channel ci of image b starts at `input + ci * channelStride + b * HW`.
+@inline(__always)
+public func im2colRows(
+    _ rows: Range<Int>, columns: UnsafeMutablePointer<Float>, columnStride: Int, input: UnsafePointer<Float>,
+    channelStride: Int, images: Int, mask: UnsafePointer<Float>, height H: Int, width W: Int, kernelSize K: Int,
+    dilation D: Int
+) {
+    let KK = K * K, HW = H * W
+    for row in rows {
+        let ci = row / KK, j = row % KK
+        let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
+        // The output columns c whose source column c + dc is inside the image.
+        let cLo = Swift.max(0, -dc), cHi = Swift.min(W, W - dc)
+        let maskRow = mask + j * HW
+        for b in 0..<images {
+            let src = input + ci * channelStride + b * HW
+            let dst = columns + row * columnStride + b * HW
+            for r in 0..<H {
+                let out = dst + r * W
+                let sr = r + dr
+                if sr < 0 || sr >= H || cLo >= cHi {
+                    out.update(repeating: 0, count: W)
+                    continue
                 }
+                let srcRow = src + sr * W + dc
+                let m = maskRow + r * W
+                for c in 0..<cLo { out[c] = 0 }
+                for c in cLo..<cHi { out[c] = srcRow[c] * m[c] }
+                for c in cHi..<W { out[c] = 0 }
             }
         }
     }
@@ -63,26 +79,39 @@ public func maskedCol2im(
     dInput: UnsafeMutablePointer<Float>, dColumns: UnsafePointer<Float>, mask: UnsafePointer<Float>,
     channels C: Int, batch B: Int, height H: Int, width W: Int, kernelSize K: Int, dilation D: Int
 ) {
-    let KK = K * K, HW = H * W, N = B * HW
+    let N = B * H * W
     // One task per channel: every write of a channel lands in its own slice of dInput, so there are no races.
     parallelFor(C, minimumChunk: 1) { channels in
-        for ci in channels {
-            for j in 0..<KK {
-                let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
-                let cLo = Swift.max(0, -dc), cHi = Swift.min(W, W - dc)
-                if cLo >= cHi { continue }
-                let maskRow = mask + j * HW
-                for b in 0..<B {
-                    let src = dColumns + (ci * KK + j) * N + b * HW
-                    let dst = dInput + (ci * B + b) * HW
-                    for r in 0..<H {
-                        let sr = r + dr
-                        if sr < 0 || sr >= H { continue }
-                        let g = src + r * W
-                        let m = maskRow + r * W
-                        let out = dst + sr * W + dc
-                        for c in cLo..<cHi { out[c] += g[c] * m[c] }
-                    }
+        col2imChannels(channels, dInput: dInput, channelStride: N, dColumns: dColumns, columnStride: N, images: B,
+                       mask: mask, height: H, width: W, kernelSize: K, dilation: D)
+    }
+}
+
+/// Channels `channels` of the adjoint of ``im2colRows(_:columns:columnStride:input:channelStride:images:mask:height:width:kernelSize:dilation:)``
+/// for `images` consecutive images, on the calling thread (same strides).
+@inline(__always)
+public func col2imChannels(
+    _ channels: Range<Int>, dInput: UnsafeMutablePointer<Float>, channelStride: Int, dColumns: UnsafePointer<Float>,
+    columnStride: Int, images: Int, mask: UnsafePointer<Float>, height H: Int, width W: Int, kernelSize K: Int,
+    dilation D: Int
+) {
+    let KK = K * K, HW = H * W
+    for ci in channels {
+        for j in 0..<KK {
+            let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
+            let cLo = Swift.max(0, -dc), cHi = Swift.min(W, W - dc)
+            if cLo >= cHi { continue }
+            let maskRow = mask + j * HW
+            for b in 0..<images {
+                let src = dColumns + (ci * KK + j) * columnStride + b * HW
+                let dst = dInput + ci * channelStride + b * HW
+                for r in 0..<H {
+                    let sr = r + dr
+                    if sr < 0 || sr >= H { continue }
+                    let g = src + r * W
+                    let m = maskRow + r * W
+                    let out = dst + sr * W + dc
+                    for c in cLo..<cHi { out[c] += g[c] * m[c] }
                 }
             }
         }

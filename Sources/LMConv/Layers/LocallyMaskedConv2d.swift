@@ -4,8 +4,9 @@
 /// A convolution whose kernel is masked differently at every pixel location.
 ///
 /// `forward` computes `Y[:, b, q] = Wt (OC, C*KK) @ (im2col(X) ⊙ M)[:, b, q] + bias + Mw (OC, KK) @ M[:, q]`
-/// over the whole batch with one GEMM. The backward pass recomputes the masked columns from the cached input rather
-/// than storing them, as the reference does, to keep memory low.
+/// with the image-tiled kernels of `MaskedConvolution.swift` (masked im2col straight into a cached GEMM operand).
+/// The backward pass recomputes the masked columns from the cached input rather than storing them, as the
+/// reference does, to keep memory low.
 public struct LocallyMaskedConv2d {
     public let inputChannels: Int
     public let outputChannels: Int
@@ -45,19 +46,17 @@ public struct LocallyMaskedConv2d {
         precondition(mask.shape == [KK, HW], "mask shape \(mask.shape) does not fit \(KK) x \(HW)")
         let (weightValues, norms) = weight.materialize(store)
         var output = Tensor(uninitializedShape: [OC, B, H, W])
-        let columns = Workspace.current.scratch(.columns, count: C * KK * N)   // (C*KK, N), reused scratch
         output.withUnsafeMutableBufferPointer { y in
             let y = y.baseAddress!
             writeBiasAndMaskTerm(into: y, mask: mask, batch: B, pixels: HW, store: store)
             input.withUnsafeBufferPointer { x in
                 mask.withUnsafeBufferPointer { m in
-                    maskedIm2col(columns: columns, input: x.baseAddress!, mask: m.baseAddress!,
-                                 channels: C, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
+                    weightValues.withUnsafeBufferPointer { w in
+                        maskedConvolutionForward(output: y, input: x.baseAddress!, weight: w.baseAddress!,
+                                                 mask: m.baseAddress!, channels: C, outputChannels: OC, batch: B,
+                                                 height: H, width: W, kernelSize: K, dilation: dilation)
+                    }
                 }
-            }
-            weightValues.withUnsafeBufferPointer { w in
-                gemm(transposeA: .none, transposeB: .none, m: OC, n: N, k: C * KK, alpha: 1,
-                     a: w.baseAddress!, lda: C * KK, b: columns, ldb: N, beta: 1, c: y, ldc: N)
             }
         }
         return (output, Cache(input: input, mask: mask, weight: weightValues, norms: norms))
@@ -98,32 +97,20 @@ public struct LocallyMaskedConv2d {
         let (C, B, H, W) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
         var dInput = Tensor(shape: [C, B, H, W])
-        let columns = Workspace.current.scratch(.columns, count: C * KK * N)   // (C*KK, N), recomputed
         var dWeight = [Float](repeating: 0, count: OC * C * KK)   // (OC, C*KK)
         dOutput.withUnsafeBufferPointer { dy in
             let dy = dy.baseAddress!
-            do {
-                let u = columns
-                input.withUnsafeBufferPointer { x in
-                    cache.mask.withUnsafeBufferPointer { m in
-                        maskedIm2col(columns: u, input: x.baseAddress!, mask: m.baseAddress!,
-                                     channels: C, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
-                    }
-                }
-                // dWt (OC, C*KK) = dY (OC, N) @ Uᵀ (N, C*KK)
-                dWeight.withUnsafeMutableBufferPointer { dw in
-                    gemm(transposeA: .none, transposeB: .transposed, m: OC, n: C * KK, k: N, alpha: 1, a: dy, lda: N,
-                         b: u, ldb: N, beta: 0, c: dw.baseAddress!, ldc: C * KK)
-                }
-                // dU (C*KK, N) = Wtᵀ (C*KK, OC) @ dY (OC, N), written over the columns buffer.
-                cache.weight.withUnsafeBufferPointer { w in
-                    gemm(transposeA: .transposed, transposeB: .none, m: C * KK, n: N, k: OC, alpha: 1,
-                         a: w.baseAddress!, lda: C * KK, b: dy, ldb: N, beta: 0, c: u, ldc: N)
-                }
-                dInput.withUnsafeMutableBufferPointer { dx in
-                    cache.mask.withUnsafeBufferPointer { m in
-                        maskedCol2im(dInput: dx.baseAddress!, dColumns: u, mask: m.baseAddress!,
-                                     channels: C, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
+            input.withUnsafeBufferPointer { x in
+                cache.mask.withUnsafeBufferPointer { m in
+                    cache.weight.withUnsafeBufferPointer { w in
+                        dWeight.withUnsafeMutableBufferPointer { dw in
+                            dInput.withUnsafeMutableBufferPointer { dx in
+                                maskedConvolutionBackward(
+                                    dInput: dx.baseAddress!, dWeight: dw.baseAddress!, dOutput: dy,
+                                    input: x.baseAddress!, weight: w.baseAddress!, mask: m.baseAddress!, channels: C,
+                                    outputChannels: OC, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
+                            }
+                        }
                     }
                 }
             }

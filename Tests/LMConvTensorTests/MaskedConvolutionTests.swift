@@ -1,0 +1,57 @@
+import LMConvTensor
+import TestSupport
+import XCTest
+
+/// The image-tiled convolution kernels against the plain composition: reference im2col, then reference GEMM.
+final class MaskedConvolutionTests: XCTestCase {
+    func random(_ count: Int, _ rng: inout Xoshiro256) -> [Float] { (0..<count).map { _ in rng.nextUniform() * 2 - 1 } }
+
+    func check(C: Int, OC: Int, B: Int, H: Int, W: Int, K: Int, D: Int) {
+        var rng = Xoshiro256(seed: UInt64(C * 1000 + B * 100 + K * 10 + D))
+        let HW = H * W, N = B * HW, KK = K * K
+        let x = random(C * N, &rng), w = random(OC * C * KK, &rng), dy = random(OC * N, &rng)
+        let mask = (0..<(KK * HW)).map { _ in Float(rng.next() % 2) }
+        let bias = random(OC * N, &rng)
+        // Plain: U = im2col(x); Y = bias + W U; dW = dY Uᵀ; dX = col2im(Wᵀ dY).
+        var u = [Float](repeating: 0, count: C * KK * N)
+        referenceMaskedIm2col(columns: &u, input: x, mask: mask, channels: C, batch: B, height: H, width: W,
+                              kernelSize: K, dilation: D)
+        var yPlain = bias
+        referenceGEMM(transposeA: .none, transposeB: .none, m: OC, n: N, k: C * KK, alpha: 1, a: w, lda: C * KK,
+                      b: u, ldb: N, beta: 1, c: &yPlain, ldc: N)
+        var dwPlain = [Float](repeating: 0, count: OC * C * KK)
+        referenceGEMM(transposeA: .none, transposeB: .transposed, m: OC, n: C * KK, k: N, alpha: 1, a: dy, lda: N,
+                      b: u, ldb: N, beta: 0, c: &dwPlain, ldc: C * KK)
+        var du = [Float](repeating: 0, count: C * KK * N)
+        referenceGEMM(transposeA: .transposed, transposeB: .none, m: C * KK, n: N, k: OC, alpha: 1, a: w,
+                      lda: C * KK, b: dy, ldb: N, beta: 0, c: &du, ldc: N)
+        var dxPlain = [Float](repeating: 0, count: C * N)
+        referenceMaskedCol2im(dInput: &dxPlain, dColumns: du, mask: mask, channels: C, batch: B, height: H, width: W,
+                              kernelSize: K, dilation: D)
+        // Tiled.
+        var y = bias, dw = [Float](repeating: 7, count: OC * C * KK), dx = [Float](repeating: 0, count: C * N)
+        y.withUnsafeMutableBufferPointer { y in
+            maskedConvolutionForward(output: y.baseAddress!, input: x, weight: w, mask: mask, channels: C,
+                                     outputChannels: OC, batch: B, height: H, width: W, kernelSize: K, dilation: D)
+        }
+        dw.withUnsafeMutableBufferPointer { dw in
+            dx.withUnsafeMutableBufferPointer { dx in
+                maskedConvolutionBackward(dInput: dx.baseAddress!, dWeight: dw.baseAddress!, dOutput: dy, input: x,
+                                          weight: w, mask: mask, channels: C, outputChannels: OC, batch: B, height: H,
+                                          width: W, kernelSize: K, dilation: D)
+            }
+        }
+        let label = "C \(C) OC \(OC) B \(B) \(H)x\(W) K \(K) D \(D)"
+        assertClose(y, yPlain, relativeTolerance: 1e-4, absoluteTolerance: 1e-4, "forward " + label)
+        assertClose(dw, dwPlain, relativeTolerance: 1e-4, absoluteTolerance: 1e-3, "dW " + label)
+        assertClose(dx, dxPlain, relativeTolerance: 1e-4, absoluteTolerance: 1e-4, "dX " + label)
+    }
+
+    func testTiledKernelsMatchPlainComposition() {
+        check(C: 3, OC: 5, B: 1, H: 4, W: 6, K: 3, D: 1)
+        check(C: 4, OC: 6, B: 5, H: 7, W: 5, K: 3, D: 2)
+        check(C: 2, OC: 3, B: 3, H: 9, W: 9, K: 5, D: 3)
+        check(C: 6, OC: 4, B: 40, H: 8, W: 8, K: 1, D: 1)    // several images per tile
+        check(C: 5, OC: 7, B: 7, H: 33, W: 35, K: 3, D: 2)   // one image per tile, odd sizes
+    }
+}
