@@ -42,7 +42,7 @@ public struct GatedResnet {
     /// The block's output (F, B, H, W) from og (F, B, H, W), an optional skip input (F, B, H, W) and the mask (KK, HW).
     public func forward(_ og: Tensor, skip: Tensor?, mask: Tensor, store: ParameterStore, training: Bool,
                         rng: inout Xoshiro256) -> (Tensor, Cache) {
-        let (h1, convInputCache) = convInput.forward(concatELU(og), mask: mask, store: store)
+        let (h1, convInputCache) = convInput.forward(concatELU(og), mask: mask, store: store, keepInput: false)
         var (x, norm1) = normalizationForward(normalization, h1, mask: mask)
         var skipCache: (Tensor, NetworkInNetwork.Cache)? = nil
         if let skip, let ninSkip {
@@ -53,7 +53,7 @@ public struct GatedResnet {
         var c2 = concatELU(x)
         let dropoutMask = training ? drawDropoutMask(shape: c2.shape, probability: dropout, using: &rng) : nil
         applyDropout(&c2, dropoutMask)
-        let (h2, convOutCache) = convOut.forward(c2, mask: mask, store: store)
+        let (h2, convOutCache) = convOut.forward(c2, mask: mask, store: store, keepInput: false)
         let half = h2.count / 2
         let restShape = Array(h2.shape.dropFirst())
         let aRaw = Tensor(shape: [filters] + restShape, scalars: Array(h2.scalars[0..<half]))
@@ -98,7 +98,10 @@ public struct GatedResnet {
         }
         let dARaw = normalizationBackward(dA, cache: cache.norm2)
         let dH2 = Tensor(shape: [2 * filters] + dOutput.shape.dropFirst(), scalars: dARaw.scalars + dB.scalars)
-        var dC2 = convOut.backward(dH2, cache: cache.convOut, store: store)
+        // The convolutions' inputs are recomputed from og and the hidden state rather than kept (memory).
+        var c2 = concatELU(cache.hidden)
+        applyDropout(&c2, cache.dropout)
+        var dC2 = convOut.backward(dH2, cache: cache.convOut, store: store, input: c2)
         applyDropout(&dC2, cache.dropout)
         let dX = concatELUBackward(dC2, input: cache.hidden)
         var dSkip: Tensor? = nil
@@ -106,7 +109,9 @@ public struct GatedResnet {
             dSkip = concatELUBackward(ninSkip.backward(dX, cache: ninCache, store: store), input: skipInput)
         }
         let dH1 = normalizationBackward(dX, cache: cache.norm1)
-        var dInput = concatELUBackward(convInput.backward(dH1, cache: cache.convInput, store: store), input: cache.input)
+        var dInput = concatELUBackward(
+            convInput.backward(dH1, cache: cache.convInput, store: store, input: concatELU(cache.input)),
+            input: cache.input)
         addInPlace(&dInput, dOutput)
         return (dInput, dSkip)
     }

@@ -30,16 +30,20 @@ public struct LocallyMaskedConv2d {
             ? store.register(prefix + ".mask_weight", shape: [outputChannels, kernelSize, kernelSize]) : nil
     }
 
-    /// What backward needs: the input (to recompute the columns), the mask and the effective weight.
+    /// What backward needs: the input (to recompute the columns; nil when the caller recomputes it), the mask and
+    /// the effective weight.
     public struct Cache {
-        let input: Tensor          // (C, B, H, W)
+        let input: Tensor?         // (C, B, H, W)
         let mask: Tensor           // (KK, HW)
         let weight: [Float]        // (OC, C*KK), effective
         let norms: [Float]         // (OC) under weight norm, else empty
     }
 
     /// Y (OC, B, H, W) from X (C, B, H, W) and the mask (KK, HW).
-    public func forward(_ input: Tensor, mask: Tensor, store: ParameterStore) -> (Tensor, Cache) {
+    ///
+    /// - Parameter keepInput: keep X in the cache; callers that can recompute X cheaply (the concat-ELU inputs of a
+    ///   gated resnet) pass false and hand it back to ``backward(_:cache:store:input:)``, halving what training keeps.
+    public func forward(_ input: Tensor, mask: Tensor, store: ParameterStore, keepInput: Bool = true) -> (Tensor, Cache) {
         let (C, B, H, W) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         precondition(C == inputChannels, "conv expects \(inputChannels) channels, got \(C)")
         let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
@@ -59,7 +63,7 @@ public struct LocallyMaskedConv2d {
                 }
             }
         }
-        return (output, Cache(input: input, mask: mask, weight: weightValues, norms: norms))
+        return (output, Cache(input: keepInput ? input : nil, mask: mask, weight: weightValues, norms: norms))
     }
 
     /// Fills Y (OC, B, HW) with bias[o] + (Mw @ M)[o, q], the GEMM then adds onto it.
@@ -92,8 +96,10 @@ public struct LocallyMaskedConv2d {
     }
 
     /// dX (C, B, H, W) from dY (OC, B, H, W); accumulates the parameter gradients into `store`.
-    public func backward(_ dOutput: Tensor, cache: Cache, store: ParameterStore) -> Tensor {
-        let input = cache.input
+    ///
+    /// - Parameter input: the forward input, when the cache does not keep it.
+    public func backward(_ dOutput: Tensor, cache: Cache, store: ParameterStore, input: Tensor? = nil) -> Tensor {
+        guard let input = input ?? cache.input else { preconditionFailure("conv backward needs its forward input") }
         let (C, B, H, W) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
         var dInput = Tensor(shape: [C, B, H, W])
