@@ -152,6 +152,9 @@ public func assertGradient(
     loss: () -> Double
 ) -> GradientCheckReport {
     let report = checkGradient(scalars, analytic: analytic, options: options, loss: loss)
+    if ProcessInfo.processInfo.environment["LMCONV_GRADIENT_CHECK_VERBOSE"] != nil {
+        print("gradient check: \(report) \(message())")
+    }
     if !report.passed {
         XCTFail("gradient check failed: \(report) \(message())", file: file, line: line)
     }
