@@ -218,3 +218,26 @@ public func fillUniform(_ store: ParameterStore, in range: ClosedRange<Float>, u
         store.values[i] = range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUniform()
     }
 }
+
+/// Gives a model random weights that make its outputs depend strongly on its input (larger than PyTorch's
+/// initialisation): weights and `weight_v` U(±scale/sqrt(fan_in)), weight-norm gains U[0.5, 1.5], biases and mask
+/// weights U(±0.5).
+public func randomizeModelParameters(_ model: LocallyMaskedPixelCNN, weightScale: Float = 1.5,
+                                     using rng: inout Xoshiro256) {
+    let store = model.parameters
+    for slot in store.slots {
+        let fanIn = Float(slot.count / slot.shape[0]).squareRoot()
+        for i in 0..<slot.count {
+            let u = rng.nextUniform()
+            let value: Float
+            if slot.name.hasSuffix("weight_g") {
+                value = 0.5 + u
+            } else if slot.name.hasSuffix(".weight") || slot.name.hasSuffix(".weight_v") {
+                value = (2 * u - 1) * weightScale / fanIn
+            } else {
+                value = u - 0.5
+            }
+            store.values[slot.offset + i] = value
+        }
+    }
+}

@@ -264,19 +264,9 @@ final class GradientCheckTests: XCTestCase {
         cfg.dropout = 0
         let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
         let store = model.parameters
-        // Weights larger than PyTorch's initialisation (U(±1.5/sqrt(fan_in))), so that every layer's gradient stands
-        // well above the Float noise of the forward pass; weight-norm gains in [0.5, 1.5]; biases and mask weights ±0.5.
-        for slot in store.slots {
-            let fanIn = Float(slot.count / slot.shape[0]).squareRoot()
-            for i in 0..<slot.count {
-                let u = rng.nextUniform()
-                let value: Float
-                if slot.name.hasSuffix("weight_g") { value = 0.5 + u }
-                else if slot.name.hasSuffix("weight") || slot.name.hasSuffix("weight_v") { value = (2 * u - 1) * 1.5 / fanIn }
-                else { value = u - 0.5 }
-                store.values[slot.offset + i] = value
-            }
-        }
+        // Weights larger than PyTorch's initialisation, so that every layer's gradient stands well above the Float
+        // noise of the forward pass.
+        randomizeModelParameters(model, using: &rng)
         let B = 2, C = cfg.channels
         let x: Tensor
         switch kind {
