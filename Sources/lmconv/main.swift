@@ -4,6 +4,9 @@ import LMConv
 struct LMConvTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmconv",
-        abstract: "Train, evaluate and sample Locally Masked PixelCNNs.")
+        abstract: "Train, evaluate and sample Locally Masked PixelCNNs.",
+        subcommands: [
+            ImportCommand.self,
+        ])
 }
 LMConvTool.main()
