@@ -191,7 +191,7 @@ extension TorchCheckpoint {
     }
 
     /// The state dict under `key` as float tensors, without DataParallel's `module.` prefix.
-    func importedStateDict(_ key: String) throws -> [String: Tensor] {
+    private func importedStateDict(_ key: String) throws -> [String: Tensor] {
         if key != "model_state_dict", root[key] == nil {
             let keys = root["model_state_dict"] == nil ? "" : root.dictValue?.compactMap { $0.key.stringValue }
                 .joined(separator: ", ") ?? ""
