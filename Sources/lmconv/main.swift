@@ -5,7 +5,7 @@ struct LMConvTool: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lmconv",
         abstract: "Train, evaluate and sample Locally Masked PixelCNNs.",
-        subcommands: [BenchCommand.self])
+        subcommands: [ImportCommand.self, BenchCommand.self])
 }
 keepFreedMemoryForReuse()
 LMConvTool.main()

@@ -23,11 +23,4 @@ extension Checkpoint {
         }
         return try read(contentsOf: url, configuration: configuration, orders: orders)
     }
-
-    /// Maps a PyTorch checkpoint of the reference implementation to a ``Checkpoint``.
-    static func importTorchCheckpoint(contentsOf url: URL, configuration: ModelConfiguration?,
-                                      orders: OrderSpecification?, useEMA: Bool,
-                                      warnings: ((String) -> Void)?) throws -> Checkpoint {
-        throw LMConvError("\(url.path): importing PyTorch checkpoints is not implemented yet")
-    }
 }

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import LMConv
+
+/// `lmconv import`: a checkpoint of the reference PyTorch implementation to a swift-lmconv checkpoint.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Convert a checkpoint of the reference PyTorch implementation (.pth) to a swift-lmconv checkpoint.",
+        discussion: """
+            Reads the file torch.save wrote (zip or pre-1.6 legacy serialisation) without Python. The model \
+            configuration and generation orders come from the checkpoint's saved 'args' (what they lack, from the \
+            weights' shapes); the options below override them, or supply them for a checkpoint without 'args'. \
+            The weights must fit the configuration exactly.
+            """)
+
+    @Argument(help: "The reference checkpoint (.pth).")
+    var checkpoint: String
+
+    @Option(name: [.short, .long], help: "The swift-lmconv checkpoint to write (.safetensors).")
+    var output: String
+
+    @Flag(help: "Import the exponential moving average of the weights (ema_state_dict).")
+    var ema = false
+
+    @Option(help: "Image rows (when the checkpoint's data set does not tell them).")
+    var height: Int?
+
+    @Option(help: "Image columns.")
+    var width: Int?
+
+    @Option(help: "Normalisation: pono, order_rescale, weight_norm or none.")
+    var normalization: String?
+
+    @Option(name: .customLong("max-dilation"), help: "Dilation of the downsize/upsize convolutions.")
+    var maxDilation: Int?
+
+    @Option(name: .customLong("n-bits"), help: "Bits per sub-pixel of the modelled data (1...8).")
+    var nBits: Int?
+
+    @Option(parsing: .upToNextOption,
+            help: "Base generation order(s): raster_scan, s_curve, hilbert, gilbert2d, s_curve_center_quarter_last.")
+    var order: [String] = []
+
+    @Option(help: "Variants of each base order: 1, or 8 (the reference's --randomize_order).")
+    var variants: Int?
+
+    func run() throws {
+        var overrides = TorchImportOverrides(height: height, width: width, maxDilation: maxDilation, nBits: nBits,
+                                             variants: variants)
+        if let normalization {
+            guard let value = Normalization(rawValue: normalization) else {
+                throw LMConvError("--normalization: unknown value '\(normalization)' (valid: "
+                                  + Normalization.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            overrides.normalization = value
+        }
+        if !order.isEmpty { overrides.orderNames = order }
+        if let variants, variants != 1 && variants != 8 {
+            throw LMConvError("--variants must be 1 or 8, got \(variants)")
+        }
+
+        let input = URL(fileURLWithPath: checkpoint)
+        let result = try Checkpoint.importTorch(contentsOf: input, overrides: overrides, useEMA: ema) { warning in
+            FileHandle.standardError.write(Data("warning: \(warning)\n".utf8))
+        }
+        let orderCount = try result.orders.orders(height: result.configuration.height,
+                                                  width: result.configuration.width).count
+        try result.write(to: URL(fileURLWithPath: output))
+        let parameters = result.weights.values.reduce(0) { $0 + $1.count }
+        print("imported \(checkpoint) -> \(output): \(result.configuration.shortDescription); "
+              + "orders \(result.orders.shortDescription) (\(orderCount) order\(orderCount == 1 ? "" : "s")); "
+              + "\(parameters) parameters" + (ema ? " (EMA weights)" : ""))
+    }
+}

@@ -1,0 +1,412 @@
+import Foundation
+import LMConv
+import TestSupport
+import XCTest
+import ZIPFoundation
+
+/// Importing the reference's PyTorch checkpoints (Tests/Fixtures/*/checkpoint*.pth) as swift-lmconv checkpoints:
+/// configuration and orders from the saved args, weights from the state dict, and the fixtures' likelihoods.
+final class TorchImportTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("TorchImportTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    // MARK: - Helpers
+
+    private static let checkpoints = [
+        ("binary-28", "checkpoint.pth"), ("binary-28", "checkpoint_legacy.pth"),
+        ("gray-28", "checkpoint.pth"), ("rgb-32", "checkpoint.pth"),
+    ]
+
+    private func url(_ fixture: String, _ file: String) -> URL {
+        fixturesDirectory.appendingPathComponent(fixture).appendingPathComponent(file)
+    }
+
+    /// The fixture's checkpoint as read, its root object editable.
+    private func torchCheckpoint(_ fixture: String, _ file: String = "checkpoint.pth") throws -> TorchCheckpoint {
+        try TorchCheckpoint.read(contentsOf: url(fixture, file))
+    }
+
+    /// `root` with `key` set to `value` (appended when absent) or removed (`nil`).
+    private func setting(_ root: PickleValue, _ key: String, _ value: PickleValue?) -> PickleValue {
+        var entries = root.dictValue ?? []
+        if let index = entries.firstIndex(where: { $0.key == .string(key) }) {
+            if let value { entries[index].value = value } else { entries.remove(at: index) }
+        } else if let value {
+            entries.append((.string(key), value))
+        }
+        return .dict(entries)
+    }
+
+    /// `checkpoint` with one of its saved args changed (`nil` removes it).
+    private func settingArg(_ checkpoint: TorchCheckpoint, _ key: String, _ value: PickleValue?) -> TorchCheckpoint {
+        var copy = checkpoint
+        copy.root = setting(checkpoint.root, "args", setting(checkpoint.root["args"]!, key, value))
+        return copy
+    }
+
+    /// `checkpoint`'s model state dict with `transform` applied to its entries.
+    private func editingStateDict(_ checkpoint: TorchCheckpoint,
+                                  _ transform: ([(key: PickleValue, value: PickleValue)]) -> [(key: PickleValue, value: PickleValue)])
+        -> TorchCheckpoint {
+        var copy = checkpoint
+        copy.root = setting(checkpoint.root, "model_state_dict",
+                            .dict(transform(checkpoint.root["model_state_dict"]!.dictValue!)))
+        return copy
+    }
+
+    private func fixtureWeights(_ fixture: String) throws -> [String: Tensor] {
+        let file = try SafetensorsFile.read(contentsOf: url(fixture, "weights.safetensors"))
+        return try file.tensors.mapValues { Tensor(shape: $0.shape, scalars: try $0.floats()) }
+    }
+
+    private func assertImportError<T>(_ expression: @autoclosure () throws -> T, contains fragments: [String],
+                                      file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try expression(), file: file, line: line) { error in
+            guard let error = error as? LMConvError else {
+                return XCTFail("not an LMConvError: \(error)", file: file, line: line)
+            }
+            for fragment in fragments {
+                XCTAssertTrue(error.message.contains(fragment), "'\(error.message)' lacks '\(fragment)'",
+                              file: file, line: line)
+            }
+            XCTAssertFalse(error.message.contains("\n"), "multi-line message: \(error.message)", file: file, line: line)
+        }
+    }
+
+    // MARK: - The fixtures
+
+    /// Each reference checkpoint loads with the fixture's configuration, orders and weights, and evaluates the
+    /// fixture's images to the reference's per-image ensemble NLL.
+    func testFixtureCheckpointsReproduceReferenceLikelihoods() throws {
+        for (name, file) in Self.checkpoints {
+            let fixture = try ReferenceFixture(name)
+            var warnings: [String] = []
+            let checkpoint = try Checkpoint.load(contentsOf: url(name, file)) { warnings.append($0) }
+            XCTAssertEqual(warnings, [], "\(name)/\(file)")
+            XCTAssertEqual(checkpoint.configuration, fixture.configuration, "\(name)/\(file)")
+
+            let cfg = checkpoint.configuration
+            let orders = try checkpoint.orders.orders(height: cfg.height, width: cfg.width)
+            XCTAssertEqual(orders.count, fixture.orderCount, "\(name)/\(file)")
+            for (i, order) in orders.enumerated() {
+                XCTAssertEqual(order, try fixture.order(i), "\(name)/\(file): order \(i)")
+            }
+
+            let expectedWeights = try fixtureWeights(name)
+            XCTAssertEqual(Set(checkpoint.weights.keys), Set(expectedWeights.keys), "\(name)/\(file)")
+            for (key, tensor) in expectedWeights {
+                XCTAssertEqual(checkpoint.weights[key], tensor, "\(name)/\(file): \(key)")
+            }
+
+            let images = try ImageDataset.load(
+                path: url(name, cfg.channels == 1 ? "images.idx" : "images.bin").path)
+            let encoding: PixelEncoding = cfg.binarize ? .threshold(128) : .bits(8)
+            let evaluation = try checkpoint.makeModel().evaluate(images, orders: orders, encoding: encoding)
+            let expected = (fixture.expected["nll_nats_per_image_ensemble"] as! [NSNumber]).map(\.floatValue)
+            XCTAssertEqual(evaluation.perImageNLL.count, expected.count, "\(name)/\(file)")
+            assertClose(evaluation.perImageNLL.map(Float.init), expected, relativeTolerance: 1e-4, absoluteTolerance: 0,
+                        "\(name)/\(file): ensemble NLL per image")
+            let bpd = (fixture.expected["ensemble_bpd"] as! NSNumber).floatValue
+            assertClose([Float(evaluation.bitsPerDimension)], [bpd], relativeTolerance: 1e-4, "\(name)/\(file): bpd")
+        }
+    }
+
+    /// An imported checkpoint written as safetensors reads back the same.
+    func testImportedCheckpointRoundTripsThroughSafetensors() throws {
+        let imported = try Checkpoint.importTorch(contentsOf: url("gray-28", "checkpoint.pth"))
+        let out = directory.appendingPathComponent("gray.safetensors")
+        try imported.write(to: out)
+        let back = try Checkpoint.read(contentsOf: out)
+        XCTAssertEqual(back.configuration, imported.configuration)
+        XCTAssertEqual(back.orders, imported.orders)
+        XCTAssertEqual(back.orders, OrderSpecification(names: ["raster_scan", "s_curve"], variants: 1))
+        XCTAssertEqual(back.weights, imported.weights)
+        XCTAssertNil(back.emaWeights)
+        XCTAssertNil(back.training)
+    }
+
+    // MARK: - Args, prefixes, EMA, overrides
+
+    func testOrderGivenAsStringAndOrderVariants() throws {
+        let base = try torchCheckpoint("binary-28")
+        // Older versions of the script took a single --order: a string.
+        let single = try settingArg(base, "order", .string("raster_scan")).imported()
+        XCTAssertEqual(single.orders, OrderSpecification(names: ["raster_scan"], variants: 8))
+        var warnings: [String] = []
+        XCTAssertNoThrow(try settingArg(base, "order_variants", .list([.int(0)])).imported { warnings.append($0) })
+        XCTAssertEqual(try settingArg(base, "order_variants", .list([.int(0)])).imported().orders.variants, 1)
+        XCTAssertEqual(try settingArg(base, "order_variants", .list((0..<8).map { .int($0) })).imported().orders.variants, 8)
+        let subset = try settingArg(base, "order_variants", .list([.int(1), .int(3)])).imported { warnings.append($0) }
+        XCTAssertEqual(subset.orders.variants, 8)
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings.first?.contains("'order_variants' [1, 3]") == true, "\(warnings)")
+    }
+
+    func testHilbertOnNonPowerOfTwoIsAnImportError() throws {
+        let checkpoint = settingArg(try torchCheckpoint("binary-28"), "order", .list([.string("hilbert")]))
+        // The orders are checked against the image size at import.
+        assertImportError(try checkpoint.imported(), contains: ["checkpoint.pth", "hilbert"])
+    }
+
+    func testOlderArgsWithoutOptionalKeys() throws {
+        // An older script had no --binarize, --no_bias, --n_bits, ... options: absent means off / the default.
+        var checkpoint = try torchCheckpoint("gray-28")
+        for key in ["binarize", "no_bias", "n_bits", "learn_weight_for_masks", "base_order_transpose",
+                    "base_order_reflect_rows", "base_order_reflect_cols", "dropout_prob", "order_variants", "ours"] {
+            checkpoint = settingArg(checkpoint, key, nil)
+        }
+        let imported = try checkpoint.imported()
+        XCTAssertEqual(imported.configuration, try ReferenceFixture("gray-28").configuration)
+    }
+
+    func testDataParallelPrefixAndEMA() throws {
+        let base = try torchCheckpoint("rgb-32")
+        let prefixed = editingStateDict(base) { entries in
+            entries.map { (key: .string("module." + $0.key.stringValue!), value: $0.value) }
+        }
+        let expected = try base.imported()
+        XCTAssertEqual(try prefixed.imported().weights, expected.weights)
+
+        // useEMA takes ema_state_dict (here a copy of the weights, scaled, with the prefix).
+        var withEMA = base
+        let scaled = base.root["model_state_dict"]!.dictValue!.map { entry -> (key: PickleValue, value: PickleValue) in
+            let t = entry.value.tensorValue!
+            let bytes = t.floats().flatMap { value -> [UInt8] in
+                let bits = (value * 2).bitPattern
+                return (0..<4).map { UInt8(truncatingIfNeeded: bits >> (8 * UInt32($0))) }
+            }
+            return (.string("module." + entry.key.stringValue!), .tensor(TorchTensor(dtype: .float32, shape: t.shape, data: bytes)))
+        }
+        withEMA.root = setting(base.root, "ema_state_dict", .dict(scaled))
+        let ema = try withEMA.imported(useEMA: true)
+        XCTAssertEqual(ema.configuration, expected.configuration)
+        for (key, tensor) in expected.weights {
+            XCTAssertEqual(ema.weights[key]?.scalars, tensor.scalars.map { $0 * 2 }, key)
+        }
+        XCTAssertEqual(try withEMA.imported().weights, expected.weights)
+        assertImportError(try base.imported(useEMA: true), contains: ["no 'ema_state_dict'", "no EMA weights"])
+    }
+
+    func testExplicitValuesOverrideArgsWithAWarning() throws {
+        let base = try torchCheckpoint("binary-28")
+        var warnings: [String] = []
+        var configuration = try ReferenceFixture("binary-28").configuration
+        configuration.maxDilation = 3
+        let orders = OrderSpecification(names: ["raster_scan"], variants: 1)
+        let imported = try base.imported(configuration: configuration, orders: orders) { warnings.append($0) }
+        XCTAssertEqual(imported.configuration, configuration)
+        XCTAssertEqual(imported.orders, orders)
+        XCTAssertEqual(warnings.count, 1, "\(warnings)")
+        XCTAssertTrue(warnings[0].contains("max_dilation 2 → 3"), warnings[0])
+        XCTAssertTrue(warnings[0].contains("variants 8 → 1"), warnings[0])
+
+        // Single values on top of the args; values equal to the args are no news.
+        warnings = []
+        let single = try base.imported(overrides: TorchImportOverrides(nBits: 5, orderNames: ["s_curve"])) {
+            warnings.append($0)
+        }
+        XCTAssertEqual(single.configuration.nBits, 5)
+        XCTAssertEqual(single.configuration.filters, 8)
+        XCTAssertEqual(single.orders.variants, 8)
+        XCTAssertEqual(warnings, ["\(base.source): using explicitly given values that differ from the checkpoint's "
+                                  + "args: n_bits 8 → 5"])
+    }
+
+    func testUnusedTensorsAreAWarning() throws {
+        let base = try torchCheckpoint("binary-28")
+        let extra = editingStateDict(base) { entries in
+            entries + [(key: .string("extra.weight"), value: entries[0].value)]
+        }
+        var warnings: [String] = []
+        let imported = try extra.imported { warnings.append($0) }
+        XCTAssertNil(imported.weights["extra.weight"])
+        XCTAssertEqual(warnings.count, 1)
+        XCTAssertTrue(warnings[0].contains("ignoring 1 tensor(s) of model_state_dict") && warnings[0].contains("extra.weight"),
+                      warnings[0])
+    }
+
+    // MARK: - Checkpoints without args
+
+    func testBareStateDictNeedsTheCallersValues() throws {
+        let base = try torchCheckpoint("binary-28")
+        var bare = base
+        bare.root = base.root["model_state_dict"]!   // torch.save(model.state_dict())
+        assertImportError(try bare.imported(), contains: [
+            "has no 'args'", "image height, image width, max_dilation, normalization and generation order",
+            "give them explicitly",
+        ])
+        let fixture = try ReferenceFixture("binary-28")
+        // The weights tell channels, filters, resnets, kernel size, bias, binarisation; the rest is given.
+        let overrides = TorchImportOverrides(height: 28, width: 28, maxDilation: 2, mixtures: 10, normalization: .pono,
+                                             orderNames: ["s_curve"], variants: 8)
+        let imported = try bare.imported(overrides: overrides)
+        XCTAssertEqual(imported.configuration, fixture.configuration)
+        XCTAssertEqual(imported.orders, OrderSpecification(names: ["s_curve"], variants: 8))
+        // A complete configuration and orders serve as well.
+        let complete = try Checkpoint.load(contentsOf: try writeBare(bare), configuration: fixture.configuration,
+                                           orders: imported.orders)
+        XCTAssertEqual(complete.weights, imported.weights)
+        assertImportError(try Checkpoint.load(contentsOf: try writeBare(bare), configuration: fixture.configuration),
+                          contains: ["has no 'args'", "generation order", "give it explicitly"])
+
+        // Weight normalisation and the mixture size are read off the weights.
+        var gray = try torchCheckpoint("gray-28")
+        gray.root = gray.root["model_state_dict"]!
+        let grayImported = try gray.imported(overrides: TorchImportOverrides(
+            height: 28, width: 28, maxDilation: 2, orderNames: ["raster_scan", "s_curve"], variants: 1))
+        XCTAssertEqual(grayImported.configuration, try ReferenceFixture("gray-28").configuration)
+    }
+
+    /// `bare`'s state dict written as a zip checkpoint of a bare state dict (`torch.save(model.state_dict())`).
+    private func writeBare(_ bare: TorchCheckpoint) throws -> URL {
+        typealias P = PickleAssembler
+        var body = P.global("collections", "OrderedDict") + P.emptyTuple + P.reduce + P.mark
+        var storages: [(String, [UInt8])] = []
+        for (i, entry) in bare.root.dictValue!.enumerated() {
+            let tensor = entry.value.tensorValue!
+            let strides = tensor.shape.indices.map { tensor.shape[($0 + 1)...].reduce(1, *) }
+            body += P.str(entry.key.stringValue!) + P.tensor(key: "\(i)", count: tensor.count, offset: 0,
+                                                               size: tensor.shape, stride: strides)
+            storages.append(("\(i)", tensor.data))
+        }
+        body += P.setItems
+        let out = directory.appendingPathComponent("bare-\(UUID().uuidString).pth")
+        let archive = try Archive(url: out, accessMode: .create)
+        let entries = [("bare/data.pkl", P.proto + body + P.stop)] + storages.map { ("bare/data/\($0.0)", $0.1) }
+        for (path, bytes) in entries {
+            try archive.addEntry(with: path, type: .file, uncompressedSize: Int64(bytes.count)) { position, size in
+                Data(bytes[Int(position)..<(Int(position) + size)])
+            }
+        }
+        return out
+    }
+
+    private func find(_ needle: [UInt8], in haystack: [UInt8], from start: Int = 0) -> Int? {
+        guard haystack.count >= needle.count else { return nil }
+        for i in start...(haystack.count - needle.count) where haystack[i..<(i + needle.count)].elementsEqual(needle) {
+            return i
+        }
+        return nil
+    }
+
+    // MARK: - Bad input
+
+    private func copyFixture(_ path: String, prefix: Int? = nil) throws -> URL {
+        var bytes = [UInt8](try Data(contentsOf: fixturesDirectory.appendingPathComponent(path)))
+        if let prefix { bytes = Array(bytes.prefix(prefix)) }
+        let out = directory.appendingPathComponent("\(UUID().uuidString).pth")
+        try Data(bytes).write(to: out)
+        return out
+    }
+
+    /// The fixture's zip checkpoint with `transform` applied to its data.pkl.
+    private func patchedZip(_ fixture: String, _ transform: ([UInt8]) throws -> [UInt8]?) throws -> URL {
+        let out = try copyFixture("\(fixture)/checkpoint.pth")
+        let archive = try Archive(url: out, accessMode: .update)
+        let entry = try XCTUnwrap(archive["checkpoint/data.pkl"])
+        var pickle = Data()
+        _ = try archive.extract(entry) { pickle.append($0) }
+        try archive.remove(entry)
+        if let body = try transform([UInt8](pickle)) {
+            try archive.addEntry(with: "checkpoint/data.pkl", type: .file, uncompressedSize: Int64(body.count)) { p, size in
+                Data(body[Int(p)..<(Int(p) + size)])
+            }
+        }
+        return out
+    }
+
+    func testTruncatedCheckpoint() throws {
+        let size = try Data(contentsOf: url("binary-28", "checkpoint.pth")).count
+        for prefix in [100, size / 2] {
+            let truncated = try copyFixture("binary-28/checkpoint.pth", prefix: prefix)
+            assertImportError(try Checkpoint.load(contentsOf: truncated), contains: [truncated.lastPathComponent, "truncated"])
+        }
+        let legacy = try copyFixture("binary-28/checkpoint_legacy.pth", prefix: 15000)
+        assertImportError(try Checkpoint.load(contentsOf: legacy), contains: [legacy.lastPathComponent, "truncated"])
+    }
+
+    func testZipWithoutDataPickle() throws {
+        let zip = try patchedZip("binary-28") { _ in nil }
+        assertImportError(try Checkpoint.load(contentsOf: zip), contains: [zip.lastPathComponent, "without a data.pkl"])
+    }
+
+    func testPickleWithUnknownGlobal() throws {
+        let zip = try patchedZip("binary-28") { pickle in
+            // Replace the first OrderedDict global (the state dict) with a function that must never be called.
+            let global = Array("ccollections\nOrderedDict\n".utf8)
+            let at = try XCTUnwrap(find(global, in: pickle))
+            return Array(pickle[..<at]) + Array("cos\nsystem\n".utf8) + Array(pickle[(at + global.count)...])
+        }
+        assertImportError(try Checkpoint.load(contentsOf: zip),
+                          contains: [zip.lastPathComponent, "unknown global 'os.system'"])
+    }
+
+    func testArgsThatDoNotFitTheWeightsGiveAShapeError() throws {
+        // nr_filters 8 -> 16 in the saved args: every tensor is the wrong shape for the configured model.
+        let zip = try patchedZip("binary-28") { pickle in
+            let key = Array("nr_filters".utf8)
+            let at = try XCTUnwrap(find(key, in: pickle)) + key.count
+            let value = try XCTUnwrap(find([0x4b, 0x08], in: Array(pickle[at..<(at + 4)]))) + at   // BININT1 8
+            var patched = pickle
+            patched[value + 1] = 16
+            return patched
+        }
+        assertImportError(try Checkpoint.load(contentsOf: zip), contains: [
+            zip.lastPathComponent, "has shape [8, 16, 3, 3], the model needs [16, 32, 3, 3]", "nr_filters 16",
+        ])
+    }
+
+    func testMissingOrMisshapedTensor() throws {
+        let base = try torchCheckpoint("binary-28")
+        let missing = editingStateDict(base) { $0.filter { $0.key.stringValue != "nin_out.lin_a.bias" } }
+        assertImportError(try missing.imported(), contains: ["missing tensor 'nin_out.lin_a.bias'"])
+        let reshaped = editingStateDict(base) { entries in
+            entries.map { entry in
+                guard entry.key.stringValue == "u_init.weight", var t = entry.value.tensorValue else { return entry }
+                t.shape = [t.shape[0], t.shape[1] * t.shape[2], t.shape[3]]   // same elements, wrong shape
+                return (entry.key, .tensor(t))
+            }
+        }
+        assertImportError(try reshaped.imported(), contains: [
+            "tensor 'u_init.weight' has shape [8, 6, 3], the model needs [8, 2, 3, 3]",
+        ])
+    }
+
+    func testUnsupportedArgs() throws {
+        let base = try torchCheckpoint("binary-28")
+        assertImportError(try settingArg(base, "normalization", .string("instance_norm")).imported(),
+                          contains: ["normalization 'instance_norm' is not supported"])
+        assertImportError(try settingArg(base, "normalization", .string("batch")).imported(),
+                          contains: ["unknown args normalization 'batch'", "pono"])
+        assertImportError(try settingArg(base, "ours", .bool(false)).imported(), contains: ["PixelCNN++ baseline"])
+        assertImportError(try settingArg(base, "nr_filters", .string("eight")).imported(),
+                          contains: ["args 'nr_filters' is 'eight', expected an integer"])
+        assertImportError(try settingArg(base, "order", .none).imported(),
+                          contains: ["neither the checkpoint's args nor its weights tell generation order"])
+        assertImportError(try settingArg(base, "dataset", .string("imagenet")).imported(),
+                          contains: ["image height and image width", "'dataset' 'imagenet' has no known image size"])
+        // An unknown data set is fine when the size is given.
+        let sized = try settingArg(base, "dataset", .string("imagenet"))
+            .imported(overrides: TorchImportOverrides(height: 28, width: 28))
+        XCTAssertEqual(sized.configuration, try ReferenceFixture("binary-28").configuration)
+        // CelebA-HQ: 3 x celeba_size² (the network itself does not depend on the image size).
+        let rgb = try torchCheckpoint("rgb-32")
+        let celeba = try settingArg(settingArg(rgb, "dataset", .string("celebahq")), "celeba_size", .int(64)).imported()
+        var expected = try ReferenceFixture("rgb-32").configuration
+        (expected.height, expected.width) = (64, 64)
+        XCTAssertEqual(celeba.configuration, expected)
+        XCTAssertEqual(try celeba.orders.orders(height: 64, width: 64).count, 8)
+        // A binarized model of three channels is not a valid configuration.
+        assertImportError(try settingArg(base, "dataset", .string("cifar")).imported(),
+                          contains: ["checkpoint.pth: invalid model configuration: binarize needs 1 channel"])
+    }
+}

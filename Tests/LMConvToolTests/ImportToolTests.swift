@@ -1,0 +1,137 @@
+import Foundation
+import LMConv
+import TestSupport
+import XCTest
+
+/// `lmconv import`, run as the built executable.
+final class ImportToolTests: XCTestCase {
+    private var directory: URL!
+
+    override func setUpWithError() throws {
+        directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("ImportToolTests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// The `lmconv` executable SwiftPM built beside the test bundle (`.build/<configuration>/lmconv`).
+    private func executable() throws -> URL {
+        var candidates = Bundle.allBundles.map(\.bundleURL) + [URL(fileURLWithPath: CommandLine.arguments[0])]
+        candidates += [Bundle(for: Self.self).bundleURL]
+        for candidate in candidates {
+            // The .xctest bundle (a directory on macOS, the test executable on Linux) or a file inside it.
+            var url = candidate.standardizedFileURL
+            while url.path != "/" && url.pathExtension != "xctest" { url.deleteLastPathComponent() }
+            guard url.pathExtension == "xctest" else { continue }
+            let tool = url.deletingLastPathComponent().appendingPathComponent("lmconv")
+            if FileManager.default.isExecutableFile(atPath: tool.path) { return tool }
+        }
+        throw XCTSkip("the lmconv executable was not found beside the test bundle (run `swift build` first)")
+    }
+
+    private struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private func run(_ arguments: [String]) throws -> Run {
+        let process = Process()
+        process.executableURL = try executable()
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        // Read before waiting: a full pipe would block the child.
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                   stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    private func lines(_ text: String) -> [Substring] {
+        text.split(separator: "\n", omittingEmptySubsequences: true)
+    }
+
+    func testImportsTheReferenceCheckpoint() throws {
+        let input = fixturesDirectory.appendingPathComponent("binary-28/checkpoint.pth")
+        let output = directory.appendingPathComponent("binary.safetensors")
+        let result = try run(["import", input.path, "--output", output.path])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.stderr, "")
+        let summary = lines(result.stdout)
+        XCTAssertEqual(summary.count, 1, result.stdout)
+        for fragment in ["1x28x28 binarized", "nr_filters 8", "nr_resnet 1", "pono", "s_curve x8", "(8 orders)",
+                         "31068 parameters"] {
+            XCTAssertTrue(result.stdout.contains(fragment), "'\(result.stdout)' lacks '\(fragment)'")
+        }
+
+        let checkpoint = try Checkpoint.read(contentsOf: output)
+        let fixture = try ReferenceFixture("binary-28")
+        XCTAssertEqual(checkpoint.configuration, fixture.configuration)
+        XCTAssertEqual(checkpoint.orders, OrderSpecification(names: ["s_curve"], variants: 8))
+        let model = try checkpoint.makeModel()
+        XCTAssertEqual(model.parameters.totalCount, 31068)
+        for (name, tensor) in fixture.weights.tensors {
+            XCTAssertEqual(checkpoint.weights[name]?.scalars, try tensor.floats(), name)
+        }
+    }
+
+    func testOverridesAndLegacyFormat() throws {
+        let input = fixturesDirectory.appendingPathComponent("binary-28/checkpoint_legacy.pth")
+        let output = directory.appendingPathComponent("legacy.safetensors")
+        let result = try run(["import", input.path, "-o", output.path, "--order", "raster_scan", "s_curve",
+                              "--variants", "1"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        // Differing from the saved args is allowed, with one warning line.
+        XCTAssertEqual(lines(result.stderr).count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.hasPrefix("warning: "), result.stderr)
+        let checkpoint = try Checkpoint.read(contentsOf: output)
+        XCTAssertEqual(checkpoint.orders, OrderSpecification(names: ["raster_scan", "s_curve"], variants: 1))
+    }
+
+    /// Bad input: one line on stderr, a non-zero exit status and no output file.
+    private func assertFails(_ arguments: [String], output: URL, mentions fragment: String,
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let result = try run(arguments)
+        XCTAssertNotEqual(result.status, 0, file: file, line: line)
+        XCTAssertEqual(lines(result.stderr).count, 1, "stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertTrue(result.stderr.contains(fragment), "'\(result.stderr)' lacks '\(fragment)'", file: file, line: line)
+        XCTAssertEqual(result.stdout, "", file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), "output written", file: file, line: line)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+            .filter { $0.hasSuffix(".safetensors") || $0.contains(output.lastPathComponent) }
+        XCTAssertEqual(leftovers, [], "temporary files left behind", file: file, line: line)
+    }
+
+    func testMissingTruncatedAndMismatchedInputs() throws {
+        let output = directory.appendingPathComponent("out.safetensors")
+        let missing = directory.appendingPathComponent("absent.pth")
+        try assertFails(["import", missing.path, "--output", output.path], output: output, mentions: "absent.pth")
+
+        let bytes = try Data(contentsOf: fixturesDirectory.appendingPathComponent("binary-28/checkpoint.pth"))
+        let truncated = directory.appendingPathComponent("truncated.pth")
+        try bytes.prefix(bytes.count / 2).write(to: truncated)
+        try assertFails(["import", truncated.path, "--output", output.path], output: output, mentions: "truncated")
+
+        let legacy = try Data(contentsOf: fixturesDirectory.appendingPathComponent("binary-28/checkpoint_legacy.pth"))
+        let truncatedLegacy = directory.appendingPathComponent("truncated_legacy.pth")
+        try legacy.prefix(legacy.count - 100).write(to: truncatedLegacy)
+        try assertFails(["import", truncatedLegacy.path, "--output", output.path], output: output,
+                        mentions: "truncated")
+
+        // A valid checkpoint that does not fit the requested orders, and one without EMA weights.
+        let input = fixturesDirectory.appendingPathComponent("binary-28/checkpoint.pth").path
+        try assertFails(["import", input, "--output", output.path, "--order", "hilbert"], output: output,
+                        mentions: "power-of-two")
+        try assertFails(["import", input, "--output", output.path, "--ema"], output: output,
+                        mentions: "ema_state_dict")
+        try assertFails(["import", input, "--output", output.path, "--normalization", "batch"], output: output,
+                        mentions: "--normalization")
+    }
+}
