@@ -56,8 +56,10 @@ extension LocallyMaskedPixelCNN {
 /// the feature maps of the whole batch and per-thread scratch. Not reusable across tasks (masks differ).
 final class IncrementalSampler {
     /// How a step uses the cores: split the batch between threads (each thread runs every layer for its images,
-    /// single-threaded GEMMs), or run the whole batch on one thread and let the BLAS library split each GEMM.
-    enum Threading { case automatic, batchChunks, blas }
+    /// with single-threaded GEMMs: one synchronisation per step, but every thread streams every weight), split each
+    /// large GEMM's output rows between threads (each thread reads its share of the weights, one synchronisation per
+    /// layer), or leave the splitting to the BLAS library.
+    enum Threading { case automatic, batchChunks, rowChunks, blas }
 
     /// Which of the three masks of an order a layer uses.
     enum MaskKind: Int { case initial = 0, undilated = 1, dilated = 2 }
@@ -122,6 +124,10 @@ final class IncrementalSampler {
     private(set) var maps: [UnsafeMutablePointer<Float>] = []
     private(set) var mapChannels: [Int] = []
     let threading: Threading
+    private let rowThreads: Int
+    /// Whether ``convolve(_:at:b0:nb:into:columns:)`` splits its GEMMs' rows between threads (steps in the
+    /// `rowChunks` mode; never inside the prefill, which already runs locations in parallel).
+    private var splitRows = false
     private let scratch: [Scratch]
 
     /// Per-thread buffers, sized for the whole batch.
@@ -130,6 +136,7 @@ final class IncrementalSampler {
         let first: UnsafeMutablePointer<Float>       // (2F, B)
         let second: UnsafeMutablePointer<Float>      // (2F, B)
         let third: UnsafeMutablePointer<Float>       // (2F, B)
+        let statistics: UnsafeMutablePointer<Float>  // (2, B), PONO's per-image mean and variance
         let sizes: [Int]
 
         init(columns: Int, block: Int) {
@@ -142,6 +149,8 @@ final class IncrementalSampler {
             second.initialize(repeating: 0, count: block)
             third = .allocate(capacity: block)
             third.initialize(repeating: 0, count: block)
+            statistics = .allocate(capacity: 2 * block)
+            statistics.initialize(repeating: 0, count: 2 * block)
         }
 
         deinit {
@@ -149,6 +158,7 @@ final class IncrementalSampler {
             first.deallocate()
             second.deallocate()
             third.deallocate()
+            statistics.deallocate()
         }
     }
 
@@ -235,10 +245,11 @@ final class IncrementalSampler {
             // Splitting the batch makes every thread stream every weight; that pays while the weights stay in
             // cache, and otherwise one thread per step with BLAS-threaded GEMMs (each thread half the weights) wins.
             let weightBytes = store.totalCount * MemoryLayout<Float>.size
-            self.threading = B >= 2 && threads >= 2 && weightBytes <= 12 << 20 ? .batchChunks : .blas
+            self.threading = B >= 2 && weightBytes <= 12 << 20 ? .batchChunks : .rowChunks
         default:
             self.threading = threading
         }
+        rowThreads = threads
         let block = max(2 * F, cfg.outputChannels, C + 1) * B
         scratch = (0..<threads).map { _ in Scratch(columns: max(1, maxColumns * B), block: block) }
     }
@@ -320,7 +331,8 @@ final class IncrementalSampler {
                 prefill(observed)
             }
         }
-        BLASThreads.set(threading == .batchChunks ? 1 : savedBLASThreads)
+        BLASThreads.set(threading == .blas ? savedBLASThreads : 1)
+        splitRows = threading == .rowChunks && rowThreads > 1
         defer { BLASThreads.set(savedBLASThreads) }
 
         let parametersBuffer = UnsafeMutablePointer<Float>.allocate(capacity: OC * B)   // (OC, B)
@@ -369,7 +381,7 @@ final class IncrementalSampler {
         // out = nin_out(elu(u)) at q.
         let F = filters, B = batch, u = s.first
         readValue(finalValue, at: q, b0: b0, nb: nb, into: u)
-        for i in 0..<(F * nb) { u[i] = elu(u[i]) }
+        for i in 0..<(F * nb) { u[i] = fastELU(u[i]) }
         let plan = output
         for o in 0..<plan.outputChannels { (parameters + o * B + b0).update(repeating: plan.bias[o], count: nb) }
         plan.weight.withUnsafeBufferPointer { w in
@@ -383,13 +395,13 @@ final class IncrementalSampler {
         switch stage {
         case .conv(let plan, let norm, let output):
             convolve(plan, at: q, b0: b0, nb: nb, into: s.first, columns: s.columns)
-            normalize(s.first, channels: plan.outputChannels, nb: nb, at: q, mask: norm)
+            normalize(s.first, channels: plan.outputChannels, nb: nb, at: q, mask: norm, statistics: s.statistics)
             writeValue(output, at: q, b0: b0, nb: nb, from: s.first)
 
         case .resnetInput(let plan, let skip, let ninSkip, let hidden):
             let x = s.first
             convolve(plan, at: q, b0: b0, nb: nb, into: x, columns: s.columns)
-            normalize(x, channels: F, nb: nb, at: q, mask: .undilated)
+            normalize(x, channels: F, nb: nb, at: q, mask: .undilated, statistics: s.statistics)
             if let skip, let ninSkip {
                 // x += nin_skip(concat_elu(a)) at q.
                 let ce = s.second, term = s.third
@@ -406,7 +418,7 @@ final class IncrementalSampler {
         case .resnetOutput(let plan, let og, let output):
             let h = s.second, out = s.first
             convolve(plan, at: q, b0: b0, nb: nb, into: h, columns: s.columns)   // [a; b] (2F, nb)
-            normalize(h, channels: F, nb: nb, at: q, mask: .undilated)
+            normalize(h, channels: F, nb: nb, at: q, mask: .undilated, statistics: s.statistics)
             readValue(og, at: q, b0: b0, nb: nb, into: out)
             let gate = h + F * nb
             for i in 0..<(F * nb) { out[i] += h[i] * sigmoid(gate[i]) }
@@ -442,27 +454,43 @@ final class IncrementalSampler {
                     for c in 0..<C { (dst + c * nb).update(from: src + c * B, count: nb) }
                 }
             } else {
-                for c in 0..<C { for i in 0..<nb { dst[c * nb + i] = src[c * B + i] * m } }
+                for c in 0..<C {
+                    let from = src + c * B, to = dst + c * nb
+                    for i in 0..<nb { to[i] = from[i] * m }
+                }
             }
         }
-        // One GEMM per run of consecutive taps (contiguous in the tap-major weight and in the column block).
+        // One GEMM per run of consecutive taps (contiguous in the tap-major weight and in the column block), over
+        // output rows o0..<o1.
         plan.weight.withUnsafeBufferPointer { w in
             let w = w.baseAddress!
-            var a = 0
-            while a < n {
-                let j0 = table.tap[t0 + a]
-                var length = 1
-                while a + length < n && table.tap[t0 + a + length] == j0 + length { length += 1 }
-                gemm(transposeA: .none, transposeB: .none, m: OC, n: nb, k: length * C, alpha: 1, a: w + j0 * C,
-                     lda: KK * C, b: columns + a * C * nb, ldb: nb, beta: 1, c: y, ldc: nb)
-                a += length
+            func multiply(rows: Range<Int>) {
+                var a = 0
+                while a < n {
+                    let j0 = table.tap[t0 + a]
+                    var length = 1
+                    while a + length < n && table.tap[t0 + a + length] == j0 + length { length += 1 }
+                    gemm(transposeA: .none, transposeB: .none, m: rows.count, n: nb, k: length * C, alpha: 1,
+                         a: w + rows.lowerBound * KK * C + j0 * C, lda: KK * C, b: columns + a * C * nb, ldb: nb,
+                         beta: 1, c: y + rows.lowerBound * nb, ldc: nb)
+                    a += length
+                }
+            }
+            let chunks = splitRows && OC * n * C * nb >= 1 << 18 ? min(rowThreads, OC) : 1
+            if chunks == 1 {
+                multiply(rows: 0..<OC)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                    multiply(rows: (OC * t / chunks)..<(OC * (t + 1) / chunks))
+                }
             }
         }
     }
 
     /// The model's normalisation of the first `channels` rows of y (·, nb) at location q.
     @inline(__always)
-    func normalize(_ y: UnsafeMutablePointer<Float>, channels C: Int, nb: Int, at q: Int, mask: MaskKind) {
+    func normalize(_ y: UnsafeMutablePointer<Float>, channels C: Int, nb: Int, at q: Int, mask: MaskKind,
+                   statistics: UnsafeMutablePointer<Float>) {
         switch normalization {
         case .none, .weightNorm:
             return
@@ -470,15 +498,15 @@ final class IncrementalSampler {
             let factor = tables[mask.rawValue].inverseCount[q]
             for i in 0..<(C * nb) { y[i] *= factor }
         case .pono:
-            for i in 0..<nb {
-                var mean: Float = 0
-                for c in 0..<C { mean += y[c * nb + i] }
-                mean /= Float(C)
-                var variance: Float = 0
-                for c in 0..<C { let d = y[c * nb + i] - mean; variance += d * d }
-                let inverseStd = 1 / (variance / Float(C - 1) + 1e-5).squareRoot()
-                for c in 0..<C { y[c * nb + i] = (y[c * nb + i] - mean) * inverseStd }
-            }
+            // As ponoForward: per image, sums over the channels in channel order.
+            let mean = statistics, scale = statistics + nb
+            mean.update(repeating: 0, count: nb)
+            scale.update(repeating: 0, count: nb)
+            for c in 0..<C { let row = y + c * nb; for i in 0..<nb { mean[i] += row[i] } }
+            for i in 0..<nb { mean[i] /= Float(C) }
+            for c in 0..<C { let row = y + c * nb; for i in 0..<nb { let d = row[i] - mean[i]; scale[i] += d * d } }
+            for i in 0..<nb { scale[i] = 1 / (scale[i] / Float(C - 1) + 1e-5).squareRoot() }
+            for c in 0..<C { let row = y + c * nb; for i in 0..<nb { row[i] = (row[i] - mean[i]) * scale[i] } }
         }
     }
 
@@ -490,7 +518,11 @@ final class IncrementalSampler {
             let base = maps[slot.map] + q * 2 * F * B + b0
             for c in 0..<F {
                 let positive = base + c * B, negative = base + (F + c) * B
-                for i in 0..<nb { u[c * nb + i] = positive[i] > 0 ? positive[i] : -negative[i] }
+                let to = u + c * nb
+                for i in 0..<nb {
+                    let p = positive[i], n = negative[i]   // both loaded: a select, not a branch
+                    to[i] = p > 0 ? p : -n
+                }
             }
         } else {
             let base = maps[slot.map] + q * F * B + b0
@@ -508,10 +540,9 @@ final class IncrementalSampler {
         } else {
             let base = maps[slot.map] + q * F * B + b0
             for c in 0..<F {
+                let from = base + c * B, positive = y + c * nb, negative = y + (F + c) * nb
                 for i in 0..<nb {
-                    let v = base[c * B + i]
-                    y[c * nb + i] = elu(v)
-                    y[(F + c) * nb + i] = elu(-v)
+                    (positive[i], negative[i]) = concatELUPair(from[i])
                 }
             }
         }
@@ -535,12 +566,40 @@ final class IncrementalSampler {
         let F = filters, B = batch
         let base = maps[map] + q * 2 * F * B + b0
         for c in 0..<F {
-            let positive = base + c * B, negative = base + (F + c) * B
+            let from = u + c * nb, positive = base + c * B, negative = base + (F + c) * B
             for i in 0..<nb {
-                let v = u[c * nb + i]
-                positive[i] = elu(v)
-                negative[i] = elu(-v)
+                (positive[i], negative[i]) = concatELUPair(from[i])
             }
         }
     }
+}
+
+/// elu(x) (alpha 1) without a call to libm's expm1f, which is slow and keeps the loops from vectorising: for x <= 0,
+/// expm1(x) = 2^n (expm1(r) + 1) - 1 with x = n ln 2 + r, |r| <= ln 2 / 2, expm1(r) by its Taylor series to r^8
+/// (truncation below 2e-10 relative). Agrees with expm1f to a few ulp, and is <= 0 for every x <= 0, so u is
+/// recovered exactly from concat_elu(u) (see ``IncrementalSampler/readValue(_:at:b0:nb:into:)``).
+@inline(__always)
+func fastELU(_ x: Float) -> Float {
+    x > 0 ? x : expm1OfNonPositive(x)
+}
+
+/// (elu(x), elu(-x)) with one exponential: the one of x, -x that is <= 0 goes through expm1, the other passes.
+@inline(__always)
+func concatELUPair(_ x: Float) -> (Float, Float) {
+    let e = expm1OfNonPositive(-abs(x))
+    return x > 0 ? (x, e) : (e, -x)
+}
+
+/// expm1(x) for x <= 0 (see ``fastELU(_:)``); never positive.
+@inline(__always)
+func expm1OfNonPositive(_ x: Float) -> Float {
+    let t = Swift.max(Swift.min(x, 0), -17.5)               // expm1f(x) rounds to -1 below about -17.3
+    // n = round(t / ln 2) by the 1.5 * 2^23 shifter, whose low mantissa bits then hold n (no trapping conversion).
+    let shifted = t * 1.442_695_04 + 12_582_912
+    let n = shifted - 12_582_912
+    let r = (t - n * 0.693_359_375) - n * -2.121_944_4e-4  // Cody-Waite: ln 2 = 0.693359375 - 2.1219444e-4
+    let p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720
+        + r * (1.0 / 5040 + r * (1.0 / 40320)))))))
+    let scale = Float(bitPattern: (shifted.bitPattern &- (12_582_912 as Float).bitPattern &+ 127) &<< 23)   // 2^n
+    return Swift.min(scale * p + (scale - 1), 0)
 }
