@@ -199,6 +199,44 @@ final class IncrementalSamplerTests: XCTestCase {
         }
     }
 
+    /// Wide layers, where each large GEMM is split by output rows between threads (and, with one image, the
+    /// batch cannot be split).
+    func testWideModelMatchesNaive() throws {
+        for (what, batch) in [("wide, two images", 2), ("wide, one image", 1)] {
+            let cfg = config(height: 5, width: 5, binarize: false, filters: 128, resnets: 1, learnWeightForMasks: true)
+            let task = SamplingTask(order: try randomOrder(height: 5, width: 5, seed: 12), count: batch,
+                                    configuration: cfg)
+            try assertSameAsNaive(try model(cfg, seed: 94), task, what)
+        }
+    }
+
+    /// Every feature at a pixel depends only on the pixels before it, so one full forward pass over the finished
+    /// images reproduces every step's output parameters (a check that scales to images where the naive sampler is
+    /// too slow to run).
+    func testFinalImageForwardGivesEveryStepsParameters() throws {
+        for (index, normalization) in Normalization.allCases.enumerated() {
+            let cfg = config(height: 12, width: 12, filters: 16, resnets: 2, normalization: normalization,
+                             learnWeightForMasks: index % 2 == 0)
+            let model = try model(cfg, seed: UInt64(95 + index))
+            let order = try randomOrder(height: 12, width: 12, seed: UInt64(96 + index))
+            let task = SamplingTask(order: order, count: 4, configuration: cfg)
+            var rng = Xoshiro256(seed: 6)
+            var steps: [(Int, [[Float]])] = []
+            let images = try model.sampleIncremental(task, rng: &rng) { steps.append(($0, $1)) }
+            XCTAssertEqual(steps.count, 144)
+            var dropout = Xoshiro256(seed: 0)
+            let masks = try OrderMasks(order: order, kernelSize: 3, maxDilation: 2)
+            let (output, _) = model.forward(images, masks: masks, rng: &dropout)   // (OC, B, H, W)
+            for (q, parameters) in steps {
+                for b in 0..<4 {
+                    let expected = (0..<2).map { output.scalars[($0 * 4 + b) * 144 + q] }
+                    assertClose(parameters[b], expected, relativeTolerance: 1e-5, absoluteTolerance: 1e-5,
+                                "\(normalization): pixel \(q) image \(b)")
+                }
+            }
+        }
+    }
+
     /// Nothing hidden: nothing to do. Everything hidden: the same as sampling from scratch.
     func testCompletionEdgeCases() throws {
         let cfg = config(binarize: false)

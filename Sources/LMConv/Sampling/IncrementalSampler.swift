@@ -33,8 +33,8 @@ extension LocallyMaskedPixelCNN {
     /// per pixel: each step computes only the generated pixel's features, every layer reading its neighbours'
     /// features kept from earlier steps. A completion first computes the observed pixels' features in one pass.
     ///
-    /// Memory: the kept feature maps take about 4 * H*W * B * (C + 1 + (6R + 2) * 4F + (3R + 3) * 2F) bytes at most
-    /// (e.g. 1.1 GB for F = 160, R = 5, 28x28, B = 16).
+    /// Memory: the kept feature maps take 4 * H*W * B * (C + 1 + (6R + 2) * 4F + 5F) bytes (98 MB for F = 32, R = 2,
+    /// 28x28, B = 16; 1.07 GB for F = 160, R = 5).
     ///
     /// - Parameters:
     ///   - rng: the sampling noise, drawn exactly as ``sampleNaive(_:rng:onStep:)`` draws it.
@@ -55,11 +55,11 @@ extension LocallyMaskedPixelCNN {
 /// The state of one incremental sampling run: the network's weights in step-friendly layouts, the mask geometry,
 /// the feature maps of the whole batch and per-thread scratch. Not reusable across tasks (masks differ).
 final class IncrementalSampler {
-    /// How a step uses the cores: split the batch between threads (each thread runs every layer for its images,
-    /// with single-threaded GEMMs: one synchronisation per step, but every thread streams every weight), split each
-    /// large GEMM's output rows between threads (each thread reads its share of the weights, one synchronisation per
-    /// layer), or leave the splitting to the BLAS library.
-    enum Threading { case automatic, batchChunks, rowChunks, blas }
+    /// How a step uses the cores (GEMMs are single-threaded in both): split the batch between threads (each thread
+    /// runs every layer for its images: one synchronisation per step, but every thread streams every weight), or
+    /// split each large GEMM's output rows between threads (each thread reads its share of the weights, one
+    /// synchronisation per layer). Letting OpenBLAS split the small GEMMs instead measured slower than either.
+    enum Threading { case automatic, batchChunks, rowChunks }
 
     /// Which of the three masks of an order a layer uses.
     enum MaskKind: Int { case initial = 0, undilated = 1, dilated = 2 }
@@ -322,18 +322,16 @@ final class IncrementalSampler {
 
         let steps = task.stepsInOrder
         guard !steps.isEmpty else { return x }
+        // This sampler's own threads split the work; the GEMMs are too small for BLAS threads to pay.
         let savedBLASThreads = BLASThreads.current
-        let chunks = threading == .batchChunks ? min(scratch.count, B) : 1
+        BLASThreads.set(1)
+        defer { BLASThreads.set(savedBLASThreads) }
         if let hidden = task.hidden {
             let observed = (0..<HW).filter { !hidden[$0] }
-            if !observed.isEmpty {
-                if scratch.count > 1 { BLASThreads.set(1) }
-                prefill(observed)
-            }
+            if !observed.isEmpty { prefill(observed) }
         }
-        BLASThreads.set(threading == .blas ? savedBLASThreads : 1)
+        let chunks = threading == .batchChunks ? min(scratch.count, B) : 1
         splitRows = threading == .rowChunks && rowThreads > 1
-        defer { BLASThreads.set(savedBLASThreads) }
 
         let parametersBuffer = UnsafeMutablePointer<Float>.allocate(capacity: OC * B)   // (OC, B)
         defer { parametersBuffer.deallocate() }
