@@ -108,6 +108,19 @@ final class IncrementalSampler {
         case resnetInput(ConvPlan, skip: ValueSlot?, ninSkip: LinearPlan?, hidden: Int)
         /// Its second half: output = og + norm(a) * σ(b), [a, b] = conv_out(hidden).
         case resnetOutput(ConvPlan, og: ValueSlot, output: ValueSlot)
+
+        /// The stage's one locally masked convolution.
+        var plan: ConvPlan {
+            switch self {
+            case .conv(let plan, _, _), .resnetInput(let plan, _, _, _), .resnetOutput(let plan, _, _): return plan
+            }
+        }
+
+        /// Where ``IncrementalSampler/finish(_:at:b0:nb:scratch:)`` expects the convolution's output (OC, nb).
+        func convolutionBlock(_ s: Scratch) -> UnsafeMutablePointer<Float> {
+            if case .resnetOutput = self { return s.second }
+            return s.first
+        }
     }
 
     let configuration: ModelConfiguration
@@ -363,15 +376,42 @@ final class IncrementalSampler {
 
     /// Computes every layer's features at the observed locations, layer by layer (each layer over all of them
     /// before the next, since an observed location may read observed neighbours later in the order).
+    ///
+    /// Locations go in tiles of ``prefillTile``: one GEMM per tile and layer over all its locations and images (the
+    /// weights read once per tile, as a forward pass reads them once per batch), then the per-location rest.
     func prefill(_ locations: [Int]) {
-        let threads = min(scratch.count, locations.count)
+        let tiles = stride(from: 0, to: locations.count, by: Self.prefillTile).map {
+            Array(locations[$0..<min($0 + Self.prefillTile, locations.count)])
+        }
+        let threads = min(scratch.count, tiles.count)
+        let N = Self.prefillTile * batch
+        let maxOutputs = 2 * filters
+        let maxColumns = stages.map { $0.plan.taps * $0.plan.inputChannels }.max() ?? 0
+        let buffers = (0..<threads).map { _ in
+            (columns: UnsafeMutablePointer<Float>.allocate(capacity: maxColumns * N),
+             output: UnsafeMutablePointer<Float>.allocate(capacity: maxOutputs * N))
+        }
+        defer { for b in buffers { b.columns.deallocate(); b.output.deallocate() } }
         for stage in stages {
             DispatchQueue.concurrentPerform(iterations: threads) { chunk in
-                let lo = locations.count * chunk / threads, hi = locations.count * (chunk + 1) / threads
-                for i in lo..<hi { run(stage, at: locations[i], b0: 0, nb: batch, scratch: scratch[chunk]) }
+                let s = scratch[chunk], (columns, output) = buffers[chunk]
+                for t in stride(from: chunk, to: tiles.count, by: threads) {
+                    let tile = tiles[t], plan = stage.plan, n = tile.count * batch
+                    convolve(plan, tile: tile, into: output, columns: columns)
+                    let block = stage.convolutionBlock(s)
+                    for (l, q) in tile.enumerated() {
+                        for o in 0..<plan.outputChannels {
+                            (block + o * batch).update(from: output + o * n + l * batch, count: batch)
+                        }
+                        finish(stage, at: q, b0: 0, nb: batch, scratch: s)
+                    }
+                }
             }
         }
     }
+
+    /// Locations per GEMM in ``prefill(_:)``.
+    static let prefillTile = 32
 
     /// Every layer at q for images b0..<b0+nb, then the output parameters into `parameters` (OC, B).
     func step(_ q: Int, b0: Int, nb: Int, scratch s: Scratch, parameters: UnsafeMutablePointer<Float>) {
@@ -389,16 +429,20 @@ final class IncrementalSampler {
     }
 
     func run(_ stage: Stage, at q: Int, b0: Int, nb: Int, scratch s: Scratch) {
+        convolve(stage.plan, at: q, b0: b0, nb: nb, into: stage.convolutionBlock(s), columns: s.columns)
+        finish(stage, at: q, b0: b0, nb: nb, scratch: s)
+    }
+
+    /// The rest of a stage at q once its convolution's output is in ``Stage/convolutionBlock(_:)``.
+    func finish(_ stage: Stage, at q: Int, b0: Int, nb: Int, scratch s: Scratch) {
         let F = filters
         switch stage {
         case .conv(let plan, let norm, let output):
-            convolve(plan, at: q, b0: b0, nb: nb, into: s.first, columns: s.columns)
             normalize(s.first, channels: plan.outputChannels, nb: nb, at: q, mask: norm, statistics: s.statistics)
             writeValue(output, at: q, b0: b0, nb: nb, from: s.first)
 
-        case .resnetInput(let plan, let skip, let ninSkip, let hidden):
+        case .resnetInput(_, let skip, let ninSkip, let hidden):
             let x = s.first
-            convolve(plan, at: q, b0: b0, nb: nb, into: x, columns: s.columns)
             normalize(x, channels: F, nb: nb, at: q, mask: .undilated, statistics: s.statistics)
             if let skip, let ninSkip {
                 // x += nin_skip(concat_elu(a)) at q.
@@ -413,9 +457,8 @@ final class IncrementalSampler {
             }
             writeConcatELU(x, toMap: hidden, at: q, b0: b0, nb: nb)
 
-        case .resnetOutput(let plan, let og, let output):
-            let h = s.second, out = s.first
-            convolve(plan, at: q, b0: b0, nb: nb, into: h, columns: s.columns)   // [a; b] (2F, nb)
+        case .resnetOutput(_, let og, let output):
+            let h = s.second, out = s.first      // h = [a; b] (2F, nb)
             normalize(h, channels: F, nb: nb, at: q, mask: .undilated, statistics: s.statistics)
             readValue(og, at: q, b0: b0, nb: nb, into: out)
             let gate = h + F * nb
@@ -482,6 +525,39 @@ final class IncrementalSampler {
                     multiply(rows: (OC * t / chunks)..<(OC * (t + 1) / chunks))
                 }
             }
+        }
+    }
+
+    /// Y (OC, L*B) = the convolution's output at the L locations of `tile`, every image: image b of location l in
+    /// column l*B + b. One GEMM over all K*K taps, those the mask does not let through gathered as zeros.
+    func convolve(_ plan: ConvPlan, tile: [Int], into y: UnsafeMutablePointer<Float>,
+                  columns: UnsafeMutablePointer<Float>) {
+        let table = tables[plan.mask.rawValue]
+        let C = plan.inputChannels, OC = plan.outputChannels, KK = plan.taps, B = batch, N = tile.count * B
+        let x = maps[plan.input]
+        columns.update(repeating: 0, count: KK * C * N)
+        for (l, q) in tile.enumerated() {
+            let t0 = table.start[q], t1 = table.start[q + 1]
+            for o in 0..<OC {
+                var term: Float = 0
+                if let mw = plan.maskWeight {
+                    for t in t0..<t1 { term += mw[o * KK + table.tap[t]] * table.value[t] }
+                }
+                if let bias = plan.bias { term += bias[o] }
+                (y + o * N + l * B).update(repeating: term, count: B)
+            }
+            for t in t0..<t1 {
+                let m = table.value[t], src = x + table.source[t] * C * B
+                let dst = columns + table.tap[t] * C * N + l * B      // rows j*C + c, columns l*B + b
+                for c in 0..<C {
+                    let from = src + c * B, to = dst + c * N
+                    for b in 0..<B { to[b] = from[b] * m }
+                }
+            }
+        }
+        plan.weight.withUnsafeBufferPointer { w in
+            gemm(transposeA: .none, transposeB: .none, m: OC, n: N, k: KK * C, alpha: 1, a: w.baseAddress!,
+                 lda: KK * C, b: columns, ldb: N, beta: 1, c: y, ldc: N)
         }
     }
 
