@@ -150,10 +150,8 @@ final class IncrementalSampler {
         let second: UnsafeMutablePointer<Float>      // (2F, B)
         let third: UnsafeMutablePointer<Float>       // (2F, B)
         let statistics: UnsafeMutablePointer<Float>  // (2, B), PONO's per-image mean and variance
-        let sizes: [Int]
 
         init(columns: Int, block: Int) {
-            sizes = [columns, block]
             self.columns = .allocate(capacity: columns)
             self.columns.initialize(repeating: 0, count: columns)
             first = .allocate(capacity: block)
@@ -183,7 +181,7 @@ final class IncrementalSampler {
         width = cfg.width
         filters = cfg.filters
         normalization = cfg.normalization
-        let F = cfg.filters, R = cfg.resnets, C = cfg.channels, HW = cfg.height * cfg.width
+        let F = cfg.filters, C = cfg.channels, HW = cfg.height * cfg.width
         tables = [
             Self.tapTable(masks.initial, kernelSize: cfg.kernelSize, dilation: 1, height: cfg.height, width: cfg.width),
             Self.tapTable(masks.undilated, kernelSize: cfg.kernelSize, dilation: 1, height: cfg.height, width: cfg.width),
@@ -232,6 +230,7 @@ final class IncrementalSampler {
             switch layer {
             case .conv(let conv, let norm, let mask):
                 precondition(i == 0 || !values[i - 1].concatELU)
+                precondition(conv.dilation == (mask == .dilated ? masks.maxDilation : 1), "dilation and mask differ")
                 let plan = Self.convPlan(conv, input: inputMap, mask: mask, store: store)
                 maxColumns = max(maxColumns, plan.taps * plan.inputChannels)
                 stages.append(.conv(plan, norm: norm, output: values[i]))
@@ -256,7 +255,7 @@ final class IncrementalSampler {
         switch threading {
         case .automatic:
             // Splitting the batch makes every thread stream every weight; that pays while the weights stay in
-            // cache, and otherwise one thread per step with BLAS-threaded GEMMs (each thread half the weights) wins.
+            // cache (one synchronisation per step), otherwise splitting the rows (each thread half the weights) wins.
             let weightBytes = store.totalCount * MemoryLayout<Float>.size
             self.threading = B >= 2 && weightBytes <= 12 << 20 ? .batchChunks : .rowChunks
         default:
