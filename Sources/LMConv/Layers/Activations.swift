@@ -3,12 +3,42 @@ import Foundation
 // Elementwise activations over channel-major activations (C, B, H, W), flattened here to (C, N), N = B*H*W.
 
 /// elu(x) = x for x > 0, exp(x) - 1 otherwise (alpha 1).
-///
-/// expm1f is four times slower than expf in glibc and was a seventh of a training step; exp(x) - 1 is as accurate
-/// (relative error below 1e-6) once |x| > 1/16, so expm1f is kept only near zero where the subtraction would cancel.
-@inline(__always) func elu(_ x: Float) -> Float { x > 0 ? x : (x < -0.0625 ? expf(x) - 1 : expm1f(x)) }
+@inline(__always) func elu(_ x: Float) -> Float { fastELU(x) }
 /// elu'(x) written from the input: 1 for x > 0, exp(x) otherwise.
-@inline(__always) func eluDerivative(_ x: Float) -> Float { x > 0 ? 1 : expf(x) }
+@inline(__always) func eluDerivative(_ x: Float) -> Float { x > 0 ? 1 : expm1OfNonPositive(x) + 1 }
+
+/// The plain elu the fast one is tested against (libm's expm1f).
+public func referenceELU(_ x: Float) -> Float { x > 0 ? x : expm1f(x) }
+
+/// elu(x) (alpha 1) without a call to libm's expm1f, which is slow and keeps the loops from vectorising: for x <= 0,
+/// expm1(x) = 2^n (expm1(r) + 1) - 1 with x = n ln 2 + r, |r| <= ln 2 / 2, expm1(r) by its Taylor series to r^8
+/// (truncation below 2e-10 relative). Agrees with expm1f to a few ulp, and is <= 0 for every x <= 0, so u is
+/// recovered exactly from concat_elu(u) (see ``IncrementalSampler/readValue(_:at:b0:nb:into:)``).
+@inline(__always)
+public func fastELU(_ x: Float) -> Float {
+    x > 0 ? x : expm1OfNonPositive(x)
+}
+
+/// (elu(x), elu(-x)) with one exponential: the one of x, -x that is <= 0 goes through expm1, the other passes.
+@inline(__always)
+func concatELUPair(_ x: Float) -> (Float, Float) {
+    let e = expm1OfNonPositive(-abs(x))
+    return x > 0 ? (x, e) : (e, -x)
+}
+
+/// expm1(x) for x <= 0 (see ``fastELU(_:)``); never positive.
+@inline(__always)
+func expm1OfNonPositive(_ x: Float) -> Float {
+    let t = Swift.max(Swift.min(x, 0), -17.5)               // expm1f(x) rounds to -1 below about -17.3
+    // n = round(t / ln 2) by the 1.5 * 2^23 shifter, whose low mantissa bits then hold n (no trapping conversion).
+    let shifted = t * 1.442_695_04 + 12_582_912
+    let n = shifted - 12_582_912
+    let r = (t - n * 0.693_359_375) - n * -2.121_944_4e-4  // Cody-Waite: ln 2 = 0.693359375 - 2.1219444e-4
+    let p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720
+        + r * (1.0 / 5040 + r * (1.0 / 40320)))))))
+    let scale = Float(bitPattern: (shifted.bitPattern &- (12_582_912 as Float).bitPattern &+ 127) &<< 23)   // 2^n
+    return Swift.min(scale * p + (scale - 1), 0)
+}
 
 /// concat_elu(x) = elu(concat([x, -x], channel axis)): (C, B, H, W) -> (2C, B, H, W).
 public func concatELU(_ x: Tensor) -> Tensor {
@@ -19,8 +49,9 @@ public func concatELU(_ x: Tensor) -> Tensor {
             let x = x.baseAddress!, y = y.baseAddress!
             parallelFor(count) { range in
                 for i in range {
-                    y[i] = elu(x[i])
-                    y[count + i] = elu(-x[i])
+                    let (positive, negative) = concatELUPair(x[i])
+                    y[i] = positive
+                    y[count + i] = negative
                 }
             }
         }
@@ -38,7 +69,9 @@ public func concatELUBackward(_ dOutput: Tensor, input x: Tensor) -> Tensor {
                 let x = x.baseAddress!, dy = dy.baseAddress!, dx = dx.baseAddress!
                 parallelFor(count) { range in
                     for i in range {
-                        dx[i] = dy[i] * eluDerivative(x[i]) - dy[count + i] * eluDerivative(-x[i])
+                        // One exponential: e = exp(-|x|) is elu' of whichever of x, -x is negative.
+                        let e = expm1OfNonPositive(-abs(x[i])) + 1
+                        dx[i] = x[i] > 0 ? dy[i] - dy[count + i] * e : dy[i] * e - dy[count + i]
                     }
                 }
             }

@@ -647,32 +647,3 @@ final class IncrementalSampler {
     }
 }
 
-/// elu(x) (alpha 1) without a call to libm's expm1f, which is slow and keeps the loops from vectorising: for x <= 0,
-/// expm1(x) = 2^n (expm1(r) + 1) - 1 with x = n ln 2 + r, |r| <= ln 2 / 2, expm1(r) by its Taylor series to r^8
-/// (truncation below 2e-10 relative). Agrees with expm1f to a few ulp, and is <= 0 for every x <= 0, so u is
-/// recovered exactly from concat_elu(u) (see ``IncrementalSampler/readValue(_:at:b0:nb:into:)``).
-@inline(__always)
-func fastELU(_ x: Float) -> Float {
-    x > 0 ? x : expm1OfNonPositive(x)
-}
-
-/// (elu(x), elu(-x)) with one exponential: the one of x, -x that is <= 0 goes through expm1, the other passes.
-@inline(__always)
-func concatELUPair(_ x: Float) -> (Float, Float) {
-    let e = expm1OfNonPositive(-abs(x))
-    return x > 0 ? (x, e) : (e, -x)
-}
-
-/// expm1(x) for x <= 0 (see ``fastELU(_:)``); never positive.
-@inline(__always)
-func expm1OfNonPositive(_ x: Float) -> Float {
-    let t = Swift.max(Swift.min(x, 0), -17.5)               // expm1f(x) rounds to -1 below about -17.3
-    // n = round(t / ln 2) by the 1.5 * 2^23 shifter, whose low mantissa bits then hold n (no trapping conversion).
-    let shifted = t * 1.442_695_04 + 12_582_912
-    let n = shifted - 12_582_912
-    let r = (t - n * 0.693_359_375) - n * -2.121_944_4e-4  // Cody-Waite: ln 2 = 0.693359375 - 2.1219444e-4
-    let p = r + r * r * (0.5 + r * (1.0 / 6 + r * (1.0 / 24 + r * (1.0 / 120 + r * (1.0 / 720
-        + r * (1.0 / 5040 + r * (1.0 / 40320)))))))
-    let scale = Float(bitPattern: (shifted.bitPattern &- (12_582_912 as Float).bitPattern &+ 127) &<< 23)   // 2^n
-    return Swift.min(scale * p + (scale - 1), 0)
-}
