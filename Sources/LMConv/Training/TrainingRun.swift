@@ -16,17 +16,27 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
     public var evalOrders: Int = 1
     /// Images per evaluation batch.
     public var evalBatchSize: Int = 50
+    /// When set, the run trains for this many epochs in all: ``totalSteps`` becomes epochs x batches per epoch once
+    /// the data is known.
+    public var epochs: Int? = nil
 
     public init(totalSteps: Int) { self.totalSteps = totalSteps }
+
+    /// Train for `epochs` epochs in all.
+    public init(epochs: Int) {
+        self.totalSteps = 0
+        self.epochs = epochs
+    }
 
     enum CodingKeys: String, CodingKey {
         case totalSteps = "steps", logEvery = "log_every", checkpointEvery = "checkpoint_every"
         case evalEvery = "eval_every", evalLimit = "eval_limit", evalOrders = "eval_orders"
-        case evalBatchSize = "eval_batch_size"
+        case evalBatchSize = "eval_batch_size", epochs
     }
 
     /// Throws for a value out of range, naming it.
     public func validate() throws {
+        guard epochs.map({ $0 >= 0 }) ?? true else { throw LMConvError("the number of epochs must be >= 0") }
         guard totalSteps >= 0 else { throw LMConvError("the number of steps must be >= 0, got \(totalSteps)") }
         guard logEvery >= 1 else { throw LMConvError("log_every must be >= 1, got \(logEvery)") }
         guard checkpointEvery >= 1 else { throw LMConvError("checkpoint_every must be >= 1, got \(checkpointEvery)") }
@@ -42,13 +52,17 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
 public struct TrainingRunInfo: Codable, Equatable, Sendable {
     /// The training data as named on the command line (a path or `fashion-mnist`).
     public var data: String
+    /// Only the first this many images of ``data`` were used.
+    public var dataLimit: Int?
     public var dataImages: Int
     public var dataFingerprint: String
     public var testData: String?
     public var schedule: TrainingSchedule
 
-    public init(data: String, dataImages: Int, dataFingerprint: String, testData: String?, schedule: TrainingSchedule) {
+    public init(data: String, dataLimit: Int? = nil, dataImages: Int, dataFingerprint: String, testData: String?,
+                schedule: TrainingSchedule) {
         self.data = data
+        self.dataLimit = dataLimit
         self.dataImages = dataImages
         self.dataFingerprint = dataFingerprint
         self.testData = testData
@@ -56,7 +70,7 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case data, dataImages = "data_images", dataFingerprint = "data_fingerprint", testData = "test_data", schedule
+        case data, dataLimit = "data_limit", dataImages = "data_images", dataFingerprint = "data_fingerprint", testData = "test_data", schedule
     }
 
     public static func read(from url: URL) throws -> TrainingRunInfo {
@@ -91,8 +105,8 @@ public enum TrainingEvent {
 /// A training run in a directory: `last.safetensors` (every checkpoint, atomically), `best.safetensors` (lowest test
 /// bpd, when there is test data), `metrics.jsonl` (append-only) and `run.json` (data and schedule).
 ///
-/// ``start(directory:model:orders:options:data:dataSource:testData:testDataSource:schedule:overwrite:)`` begins a new
-/// run, ``resume(directory:data:dataSource:testData:testDataSource:schedule:)`` continues one exactly where its last
+/// ``start(directory:configuration:orders:options:data:dataSource:dataLimit:testData:testDataSource:schedule:overwrite:)`` begins a new
+/// run, ``resume(directory:data:dataSource:dataLimit:testData:testDataSource:schedule:)`` continues one exactly where its last
 /// checkpoint stopped: same batches, orders, binarisation and dropout draws, so the weights equal those of an
 /// uninterrupted run.
 public final class TrainingRun {
@@ -114,6 +128,8 @@ public final class TrainingRun {
         self.directory = directory
         self.trainer = trainer
         self.testData = testData
+        var schedule = schedule
+        if let epochs = schedule.epochs { schedule.totalSteps = epochs * trainer.batchesPerEpoch }
         self.schedule = schedule
         self.metrics = metrics
     }
@@ -121,7 +137,7 @@ public final class TrainingRun {
     /// Begins a new run in `directory` (created when missing) with a model freshly initialised from the options'
     /// seed. Throws when the directory already holds a run, unless `overwrite`.
     public static func start(directory: URL, configuration: ModelConfiguration, orders: OrderSpecification,
-                             options: TrainingOptions, data: ImageDataset, dataSource: String,
+                             options: TrainingOptions, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
                              testData: ImageDataset? = nil, testDataSource: String? = nil,
                              schedule: TrainingSchedule, overwrite: Bool = false) throws -> TrainingRun {
         try schedule.validate()
@@ -143,8 +159,9 @@ public final class TrainingRun {
         }
         let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), fresh: true)
         let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
-        try TrainingRunInfo(data: dataSource, dataImages: data.count, dataFingerprint: data.fingerprint,
-                            testData: testDataSource, schedule: schedule).write(to: run.infoURL)
+        try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
+                            dataFingerprint: data.fingerprint, testData: testDataSource,
+                            schedule: run.schedule).write(to: run.infoURL)
         return run
     }
 
@@ -156,7 +173,8 @@ public final class TrainingRun {
 
     /// Continues the run in `directory` from its `last.safetensors`. The data must be the run's own (checked
     /// against `run.json` when there is one); `metrics.jsonl` loses the lines past the checkpoint's step.
-    public static func resume(directory: URL, data: ImageDataset, dataSource: String, testData: ImageDataset? = nil,
+    public static func resume(directory: URL, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
+                              testData: ImageDataset? = nil,
                               testDataSource: String? = nil, schedule: TrainingSchedule) throws -> TrainingRun {
         try schedule.validate()
         let last = lastCheckpointURL(in: directory)
@@ -176,8 +194,9 @@ public final class TrainingRun {
         let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"),
                                      truncatingAfterStep: trainer.step)
         let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
-        try TrainingRunInfo(data: dataSource, dataImages: data.count, dataFingerprint: data.fingerprint,
-                            testData: testDataSource, schedule: schedule).write(to: run.infoURL)
+        try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
+                            dataFingerprint: data.fingerprint, testData: testDataSource,
+                            schedule: run.schedule).write(to: run.infoURL)
         return run
     }
 
@@ -212,7 +231,7 @@ public final class TrainingRun {
                     ("epoch", .int(trainer.epoch)),
                     ("train_bpd", .double(bitsPerDimension(nats: nll, dimensions: dimensionsPerImage))),
                     ("train_nll", .double(nll)),
-                    ("lr", .double(Double(trainer.learningRate))),
+                    ("lr", .double(Double("\(trainer.learningRate)") ?? Double(trainer.learningRate))),
                     ("images_per_s", .double((imagesPerSecond * 10).rounded() / 10)),
                 ])
                 try metrics.append(record)

@@ -1,9 +1,0 @@
-import ArgumentParser
-import LMConv
-
-struct LMConvTool: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "lmconv",
-        abstract: "Train, evaluate and sample Locally Masked PixelCNNs.")
-}
-LMConvTool.main()
