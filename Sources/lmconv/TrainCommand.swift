@@ -211,6 +211,10 @@ struct TrainCommand: ParsableCommand {
         let testSource = testData ?? (resume ? info?.testData : nil)
         let test = try testSource.map { s in try forOption("--test-data") { try ImageDataset.load(source: s, split: .test) } }
 
+        if !resume && !overwrite && FileManager.default.fileExists(atPath: directory.appendingPathComponent("last.safetensors").path) {
+            throw LMConvError("--output \(directory.path): already holds a training run (last.safetensors); add --resume "
+                + "to continue it or --overwrite to start afresh")
+        }
         let run: TrainingRun
         if resume {
             let ignored = fixedByCheckpoint

@@ -119,6 +119,25 @@ final class ToolTests: XCTestCase {
         XCTAssertEqual(try MetricsLog.lines(in: metrics).count, 6)
     }
 
+    /// A non-finite loss stops training with the library's message and a non-zero exit; the last good checkpoint
+    /// and its metrics stay.
+    func testDivergenceKeepsLastGoodCheckpoint() throws {
+        let run = try scratch() + "/run"
+        let r = try Self.runTool(["train", "--data", trainData, "--filters", "4", "--resnets", "1", "--mixtures", "2",
+                                  "--batch-size", "8", "--lr", "1e20", "--steps", "10", "--checkpoint-every", "1",
+                                  "--log-every", "1", "--output", run])
+        XCTAssertNotEqual(r.status, 0)
+        let lastLine = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(lastLine.hasPrefix("error: training diverged"), r.stderr)
+        let checkpoint = try Checkpoint.read(contentsOf: URL(fileURLWithPath: run + "/last.safetensors"))
+        let step = try XCTUnwrap(checkpoint.training?.step)
+        XCTAssertGreaterThanOrEqual(step, 1)
+        XCTAssertTrue(lastLine.contains("at step \(step + 1)"), lastLine)
+        for (name, tensor) in checkpoint.weights { XCTAssertTrue(tensor.scalars.allSatisfy(\.isFinite), name) }
+        let steps = try MetricsLog.records(in: URL(fileURLWithPath: run + "/metrics.jsonl")).map { $0["step"] as! Int }
+        XCTAssertEqual(steps, Array(1...step))
+    }
+
     // MARK: - Evaluate
 
     func testEvaluateJSON() throws {
