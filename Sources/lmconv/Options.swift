@@ -6,8 +6,8 @@ extension Normalization: ExpressibleByArgument {}
 
 /// `--checkpoint PATH` and which weights to use.
 struct CheckpointOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("A checkpoint: a swift-lmconv .safetensors file (e.g. a run's last.safetensors).",
-                               valueName: "path"))
+    @Option(help: ArgumentHelp("A checkpoint: a swift-lmconv .safetensors file (e.g. a run's last.safetensors) or "
+                               + "a PyTorch .pth file of the reference implementation.", valueName: "path"))
     var checkpoint: String
 
     @Flag(help: "Use the checkpoint's moving average of the weights (trained with --ema).")
