@@ -213,14 +213,13 @@ public final class TrainingRun {
     public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws {
         let cfg = trainer.model.configuration
         let dimensionsPerImage = cfg.channels * cfg.height * cfg.width
-        var windowStart = Date(), windowImages = 0, windowNLL = 0.0, windowSteps = 0
+        var windowStart = Date(), windowImages = 0, windowNLL = 0.0
         var lastCheckpointed = trainer.step
         while trainer.step < schedule.totalSteps {
             let result = try trainer.trainStep()
             let step = trainer.step
             windowImages += result.batchSize
             windowNLL += result.loss
-            windowSteps += 1
             let elapsed = max(Date().timeIntervalSince(windowStart), 1e-9)
             let imagesPerSecond = Double(windowImages) / elapsed
             onEvent(.step(result, step: step, totalSteps: schedule.totalSteps, imagesPerSecond: imagesPerSecond))
@@ -236,7 +235,7 @@ public final class TrainingRun {
                 ])
                 try metrics.append(record)
                 onEvent(.logged(record))
-                windowStart = Date(); windowImages = 0; windowNLL = 0; windowSteps = 0
+                windowStart = Date(); windowImages = 0; windowNLL = 0
             }
             if testData != nil && ((schedule.evalEvery > 0 && step % schedule.evalEvery == 0) || isLast) {
                 try evaluate(onEvent: onEvent)
@@ -246,6 +245,7 @@ public final class TrainingRun {
                 lastCheckpointed = step
                 onEvent(.checkpointWritten(lastCheckpointURL, step: step))
             }
+            if windowImages == 0 { windowStart = Date() }   // evaluations and checkpoints do not count as training time
         }
         // Already at or past the end (a resumed run that was complete): make sure the last checkpoint exists.
         if lastCheckpointed != trainer.step || !FileManager.default.fileExists(atPath: lastCheckpointURL.path) {
