@@ -54,17 +54,22 @@ extension Tensor {
 // glibc's mallopt(3) from <malloc.h>, which the Glibc module does not export; the option numbers are glibc's ABI.
 @_silgen_name("mallopt") private func glibcMallopt(_ option: Int32, _ value: Int32) -> Int32
 private let M_TRIM_THRESHOLD: Int32 = -1
-private let M_MMAP_THRESHOLD: Int32 = -3
+private let M_TOP_PAD: Int32 = -2
+private let M_MMAP_MAX: Int32 = -4
 #endif
 
 /// Asks the C allocator to keep freed memory for reuse instead of returning large blocks to the system at once.
 ///
-/// glibc serves blocks of more than 32 MiB with fresh `mmap`s and gives them back on `free`, so every large
-/// activation of a big model would be page-faulted in again on each step. Tools call this once at start-up; a library
-/// user may or may not want it (it only changes when memory is returned to the system, never what is computed).
+/// glibc serves large blocks with fresh `mmap`s and gives them back on `free`, so every large activation would be
+/// page-faulted in again on each pass (evaluation spent more time in the kernel than computing: this halved its run
+/// time). Tools call this once at start-up; a library user may or may not want it (it only changes when memory is
+/// returned to the system, never what is computed). Skipped when the environment sets any `MALLOC_` variable, so
+/// glibc's own tunables still apply.
 public func keepFreedMemoryForReuse() {
     #if os(Linux)
-    _ = glibcMallopt(M_MMAP_THRESHOLD, 1 << 30)
-    _ = glibcMallopt(M_TRIM_THRESHOLD, Int32.max)
+    guard !ProcessInfo.processInfo.environment.keys.contains(where: { $0.hasPrefix("MALLOC_") }) else { return }
+    _ = glibcMallopt(M_MMAP_MAX, 0)             // large blocks from the heap, not from fresh mappings
+    _ = glibcMallopt(M_TRIM_THRESHOLD, Int32.max)  // never give the heap's top back
+    _ = glibcMallopt(M_TOP_PAD, 64 << 20)       // grow the heap in 64 MiB steps
     #endif
 }

@@ -1,0 +1,126 @@
+import Foundation
+
+/// One line of a run's `metrics.jsonl`: a JSON object whose first key is `step`, written with its keys in a fixed
+/// sequence so the file reads well.
+public struct MetricsRecord: Sendable, Equatable {
+    /// The optimizer step the record belongs to.
+    public var step: Int
+    /// Further fields in writing sequence: numbers, strings or booleans.
+    public var fields: [(String, MetricsValue)]
+
+    public init(step: Int, _ fields: [(String, MetricsValue)]) {
+        self.step = step
+        self.fields = fields
+    }
+
+    /// The field named `key`.
+    public subscript(key: String) -> MetricsValue? { fields.first { $0.0 == key }?.1 }
+
+    /// The record as one line of JSON (no newline).
+    public var jsonLine: String {
+        "{" + ([("step", MetricsValue.int(step))] + fields).map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",") + "}"
+    }
+
+    public static func == (a: MetricsRecord, b: MetricsRecord) -> Bool { a.jsonLine == b.jsonLine }
+}
+
+/// A value in a ``MetricsRecord``.
+public enum MetricsValue: Sendable, Equatable {
+    case int(Int)
+    case double(Double)
+    case bool(Bool)
+    case string(String)
+
+    /// The value as JSON; non-finite numbers, which JSON cannot hold, become `null`.
+    public var json: String {
+        switch self {
+        case .int(let v): return String(v)
+        case .double(let v): return v.isFinite ? "\(v)" : "null"
+        case .bool(let v): return v ? "true" : "false"
+        case .string(let s): return jsonStringLiteral(s)
+        }
+    }
+
+    /// The value as a Double (numbers only).
+    public var number: Double? {
+        switch self {
+        case .int(let v): return Double(v)
+        case .double(let v): return v
+        default: return nil
+        }
+    }
+}
+
+/// `s` as a JSON string literal.
+public func jsonStringLiteral(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\r": out += "\\r"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+        }
+    }
+    return out + "\""
+}
+
+/// An append-only JSON-lines file of training metrics (`metrics.jsonl`): one object per logged step and per
+/// evaluation. Resuming from step S first drops every line past S (and a torn last line), so the file always tells
+/// the history of the weights in the run's last checkpoint.
+public final class MetricsLog {
+    public let url: URL
+    private var handle: FileHandle?
+
+    /// Opens the log for appending, creating it when needed; `truncatingAfterStep` S first drops lines of steps > S,
+    /// and `fresh` drops every line (a new run).
+    public init(url: URL, truncatingAfterStep step: Int? = nil, fresh: Bool = false) throws {
+        self.url = url
+        let fm = FileManager.default
+        if fresh || !fm.fileExists(atPath: url.path) {
+            try DataFile.writeAtomically([], to: url.path)
+        } else if let step {
+            let kept = try Self.lines(in: url).filter { Self.step(ofLine: $0).map { $0 <= step } ?? false }
+            try DataFile.writeAtomically(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
+        }
+        guard let h = FileHandle(forWritingAtPath: url.path) else {
+            throw LMConvError("\(url.path): cannot be opened for writing")
+        }
+        h.seekToEndOfFile()
+        handle = h
+    }
+
+    deinit { try? handle?.close() }
+
+    /// Appends one record as a line and flushes it to the file.
+    public func append(_ record: MetricsRecord) throws {
+        guard let handle else { return }
+        do {
+            try handle.write(contentsOf: Data((record.jsonLine + "\n").utf8))
+        } catch {
+            throw LMConvError("\(url.path): cannot be written (\(error.localizedDescription))")
+        }
+    }
+
+    /// The non-empty lines of a metrics file.
+    public static func lines(in url: URL) throws -> [String] {
+        let text = String(decoding: try DataFile.read(url.path), as: UTF8.self)
+        return text.split(separator: "\n").map(String.init).filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+    }
+
+    /// The parsed records (JSON objects) of a metrics file; torn or foreign lines are skipped.
+    public static func records(in url: URL) throws -> [[String: Any]] {
+        try lines(in: url).compactMap {
+            (try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any]
+        }
+    }
+
+    /// The `step` of one line, or nil when the line is not a complete JSON object with an integer step.
+    static func step(ofLine line: String) -> Int? {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(line.utf8))) as? [String: Any] else { return nil }
+        return (object["step"] as? NSNumber)?.intValue
+    }
+}

@@ -1,0 +1,294 @@
+import Foundation
+
+/// How long a run trains and how often it logs, checkpoints and evaluates.
+public struct TrainingSchedule: Codable, Equatable, Sendable {
+    /// Train until the trainer has taken this many optimizer steps in all (a resumed run counts the earlier ones).
+    public var totalSteps: Int
+    /// Append a train record to `metrics.jsonl` every this many steps (and at the last step).
+    public var logEvery: Int = 10
+    /// Write `last.safetensors` every this many steps (and at the last step).
+    public var checkpointEvery: Int = 100
+    /// Evaluate on the test data every this many steps (and at the last step); 0: only at the last step.
+    public var evalEvery: Int = 500
+    /// Evaluate on at most this many test images (the first ones); nil: all.
+    public var evalLimit: Int? = 1000
+    /// Evaluate with the first this many orders of the training variant list (1: order 0 only, fast).
+    public var evalOrders: Int = 1
+    /// Images per evaluation batch.
+    public var evalBatchSize: Int = 50
+    /// When set, the run trains for this many epochs in all: ``totalSteps`` becomes epochs x batches per epoch once
+    /// the data is known.
+    public var epochs: Int? = nil
+
+    public init(totalSteps: Int) { self.totalSteps = totalSteps }
+
+    /// Train for `epochs` epochs in all.
+    public init(epochs: Int) {
+        self.totalSteps = 0
+        self.epochs = epochs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case totalSteps = "steps", logEvery = "log_every", checkpointEvery = "checkpoint_every"
+        case evalEvery = "eval_every", evalLimit = "eval_limit", evalOrders = "eval_orders"
+        case evalBatchSize = "eval_batch_size", epochs
+    }
+
+    /// Throws for a value out of range, naming it.
+    public func validate() throws {
+        guard epochs.map({ $0 >= 0 }) ?? true else { throw LMConvError("the number of epochs must be >= 0") }
+        guard totalSteps >= 0 else { throw LMConvError("the number of steps must be >= 0, got \(totalSteps)") }
+        guard logEvery >= 1 else { throw LMConvError("log_every must be >= 1, got \(logEvery)") }
+        guard checkpointEvery >= 1 else { throw LMConvError("checkpoint_every must be >= 1, got \(checkpointEvery)") }
+        guard evalEvery >= 0 else { throw LMConvError("eval_every must be >= 0, got \(evalEvery)") }
+        guard evalLimit.map({ $0 >= 1 }) ?? true else { throw LMConvError("eval_limit must be >= 1") }
+        guard evalOrders >= 1 else { throw LMConvError("eval_orders must be >= 1, got \(evalOrders)") }
+        guard evalBatchSize >= 1 else { throw LMConvError("eval_batch_size must be >= 1, got \(evalBatchSize)") }
+    }
+}
+
+/// What a run directory's `run.json` records besides the checkpoint: the data it trains on and the schedule, so
+/// that a resumed run finds the same data (and notices different data) and keeps its schedule.
+public struct TrainingRunInfo: Codable, Equatable, Sendable {
+    /// The training data as named on the command line (a path or `fashion-mnist`).
+    public var data: String
+    /// Only the first this many images of ``data`` were used.
+    public var dataLimit: Int?
+    public var dataImages: Int
+    public var dataFingerprint: String
+    public var testData: String?
+    public var schedule: TrainingSchedule
+
+    public init(data: String, dataLimit: Int? = nil, dataImages: Int, dataFingerprint: String, testData: String?,
+                schedule: TrainingSchedule) {
+        self.data = data
+        self.dataLimit = dataLimit
+        self.dataImages = dataImages
+        self.dataFingerprint = dataFingerprint
+        self.testData = testData
+        self.schedule = schedule
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case data, dataLimit = "data_limit", dataImages = "data_images", dataFingerprint = "data_fingerprint", testData = "test_data", schedule
+    }
+
+    public static func read(from url: URL) throws -> TrainingRunInfo {
+        do { return try JSONDecoder().decode(TrainingRunInfo.self, from: Data(try DataFile.read(url.path))) } catch let e as LMConvError {
+            throw e
+        } catch {
+            throw LMConvError("\(url.path): not a valid run description (\(error))")
+        }
+    }
+
+    public func write(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try DataFile.writeAtomically(Array(try encoder.encode(self)) + [10], to: url.path)
+    }
+}
+
+/// Something that happened during ``TrainingRun/run(onEvent:)``, for progress displays.
+public enum TrainingEvent {
+    /// An optimizer step finished; `imagesPerSecond` is measured over the steps since the last log record.
+    case step(TrainingStepResult, step: Int, totalSteps: Int, imagesPerSecond: Double)
+    /// A record was appended to `metrics.jsonl`.
+    case logged(MetricsRecord)
+    /// Test evaluation progress: images done of the total.
+    case evaluating(done: Int, total: Int)
+    /// A test evaluation finished; `isBest` when it wrote `best.safetensors`.
+    case evaluated(step: Int, bitsPerDimension: Double, isBest: Bool)
+    /// A checkpoint was written.
+    case checkpointWritten(URL, step: Int)
+}
+
+/// A training run in a directory: `last.safetensors` (every checkpoint, atomically), `best.safetensors` (lowest test
+/// bpd, when there is test data), `metrics.jsonl` (append-only) and `run.json` (data and schedule).
+///
+/// ``start(directory:configuration:orders:options:data:dataSource:dataLimit:testData:testDataSource:schedule:overwrite:)`` begins a new
+/// run, ``resume(directory:data:dataSource:dataLimit:testData:testDataSource:schedule:)`` continues one exactly where its last
+/// checkpoint stopped: same batches, orders, binarisation and dropout draws, so the weights equal those of an
+/// uninterrupted run.
+public final class TrainingRun {
+    public let directory: URL
+    public let trainer: Trainer
+    public let testData: ImageDataset?
+    public private(set) var schedule: TrainingSchedule
+    let metrics: MetricsLog
+
+    public var lastCheckpointURL: URL { directory.appendingPathComponent("last.safetensors") }
+    public var bestCheckpointURL: URL { directory.appendingPathComponent("best.safetensors") }
+    public var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
+    public var infoURL: URL { directory.appendingPathComponent("run.json") }
+
+    static func lastCheckpointURL(in directory: URL) -> URL { directory.appendingPathComponent("last.safetensors") }
+
+    private init(directory: URL, trainer: Trainer, testData: ImageDataset?, schedule: TrainingSchedule,
+                 metrics: MetricsLog) {
+        self.directory = directory
+        self.trainer = trainer
+        self.testData = testData
+        var schedule = schedule
+        if let epochs = schedule.epochs { schedule.totalSteps = epochs * trainer.batchesPerEpoch }
+        self.schedule = schedule
+        self.metrics = metrics
+    }
+
+    /// Begins a new run in `directory` (created when missing) with a model freshly initialised from the options'
+    /// seed. Throws when the directory already holds a run, unless `overwrite`.
+    public static func start(directory: URL, configuration: ModelConfiguration, orders: OrderSpecification,
+                             options: TrainingOptions, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
+                             testData: ImageDataset? = nil, testDataSource: String? = nil,
+                             schedule: TrainingSchedule, overwrite: Bool = false) throws -> TrainingRun {
+        try schedule.validate()
+        try configuration.validate()
+        try orders.checkNames()
+        try configuration.checkFits(data, dataSource: dataSource, modelSource: "the new run")
+        if let testData { try configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: "the new run") }
+        let last = lastCheckpointURL(in: directory)
+        if !overwrite && FileManager.default.fileExists(atPath: last.path) {
+            throw LMConvError("\(directory.path): already holds a training run (last.safetensors); resume it, "
+                + "overwrite it, or choose another output directory")
+        }
+        try createDirectory(directory)
+        let model = try LocallyMaskedPixelCNN(configuration: configuration, seed: options.seed)
+        let trainer = try Trainer(model: model, orders: orders, data: data, options: options)
+        if overwrite {
+            try? FileManager.default.removeItem(at: directory.appendingPathComponent("best.safetensors"))
+            try? FileManager.default.removeItem(at: last)
+        }
+        let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), fresh: true)
+        let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
+        try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
+                            dataFingerprint: data.fingerprint, testData: testDataSource,
+                            schedule: run.schedule).write(to: run.infoURL)
+        return run
+    }
+
+    /// The description of the run in `directory` (`run.json`), if it has one.
+    public static func info(in directory: URL) throws -> TrainingRunInfo? {
+        let url = directory.appendingPathComponent("run.json")
+        return FileManager.default.fileExists(atPath: url.path) ? try TrainingRunInfo.read(from: url) : nil
+    }
+
+    /// Continues the run in `directory` from its `last.safetensors`. The data must be the run's own (checked
+    /// against `run.json` when there is one); `metrics.jsonl` loses the lines past the checkpoint's step.
+    public static func resume(directory: URL, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
+                              testData: ImageDataset? = nil,
+                              testDataSource: String? = nil, schedule: TrainingSchedule) throws -> TrainingRun {
+        try schedule.validate()
+        let last = lastCheckpointURL(in: directory)
+        guard FileManager.default.fileExists(atPath: last.path) else {
+            throw LMConvError("\(last.path): no such file; there is no run to resume in \(directory.path)")
+        }
+        let checkpoint = try Checkpoint.read(contentsOf: last)
+        try checkpoint.configuration.checkFits(data, dataSource: dataSource, modelSource: last.path)
+        if let testData {
+            try checkpoint.configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: last.path)
+        }
+        if let info = try info(in: directory), info.dataImages != data.count || info.dataFingerprint != data.fingerprint {
+            throw LMConvError("\(dataSource): not the data the run in \(directory.path) was trained on (\(info.data), "
+                + "\(info.dataImages) images); resuming needs the same images")
+        }
+        let trainer = try Trainer(resuming: checkpoint, data: data, source: last.path)
+        let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"),
+                                     truncatingAfterStep: trainer.step)
+        let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
+        try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
+                            dataFingerprint: data.fingerprint, testData: testDataSource,
+                            schedule: run.schedule).write(to: run.infoURL)
+        return run
+    }
+
+    private static func createDirectory(_ url: URL) throws {
+        do {
+            try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        } catch {
+            throw LMConvError("\(url.path): cannot create the output directory (\(error.localizedDescription))")
+        }
+    }
+
+    /// Trains until `schedule.totalSteps`, logging, evaluating and checkpointing on schedule and at the end. A
+    /// non-finite loss throws before any weight changes, leaving the last checkpoint as it was.
+    public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws {
+        let cfg = trainer.model.configuration
+        let dimensionsPerImage = cfg.channels * cfg.height * cfg.width
+        var windowStart = Date(), windowImages = 0, windowNLL = 0.0
+        var lastCheckpointed = trainer.step
+        while trainer.step < schedule.totalSteps {
+            let result = try trainer.trainStep()
+            let step = trainer.step
+            windowImages += result.batchSize
+            windowNLL += result.loss
+            let elapsed = max(Date().timeIntervalSince(windowStart), 1e-9)
+            let imagesPerSecond = Double(windowImages) / elapsed
+            onEvent(.step(result, step: step, totalSteps: schedule.totalSteps, imagesPerSecond: imagesPerSecond))
+            let isLast = step == schedule.totalSteps
+            if step % schedule.logEvery == 0 || isLast {
+                let nll = windowNLL / Double(windowImages)
+                let record = MetricsRecord(step: step, [
+                    ("epoch", .int(trainer.epoch)),
+                    ("train_bpd", .double(bitsPerDimension(nats: nll, dimensions: dimensionsPerImage))),
+                    ("train_nll", .double(nll)),
+                    ("lr", .double(Double("\(trainer.learningRate)") ?? Double(trainer.learningRate))),
+                    ("images_per_s", .double((imagesPerSecond * 10).rounded() / 10)),
+                ])
+                try metrics.append(record)
+                onEvent(.logged(record))
+                windowStart = Date(); windowImages = 0; windowNLL = 0
+            }
+            if testData != nil && ((schedule.evalEvery > 0 && step % schedule.evalEvery == 0) || isLast) {
+                try evaluate(onEvent: onEvent)
+            }
+            if step % schedule.checkpointEvery == 0 || isLast {
+                try writeCheckpoint(to: lastCheckpointURL)
+                lastCheckpointed = step
+                onEvent(.checkpointWritten(lastCheckpointURL, step: step))
+            }
+            if windowImages == 0 { windowStart = Date() }   // evaluations and checkpoints do not count as training time
+        }
+        // Already at or past the end (a resumed run that was complete): make sure the last checkpoint exists.
+        if lastCheckpointed != trainer.step || !FileManager.default.fileExists(atPath: lastCheckpointURL.path) {
+            try writeCheckpoint(to: lastCheckpointURL)
+            onEvent(.checkpointWritten(lastCheckpointURL, step: trainer.step))
+        }
+    }
+
+    /// Evaluates the current (EMA, when kept) weights on the test data, logs `test_bpd` and writes
+    /// `best.safetensors` when it is the best so far. Returns the test bits per dimension.
+    @discardableResult
+    public func evaluate(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> Double {
+        guard let testData else { throw LMConvError("no test data to evaluate on") }
+        let cfg = trainer.model.configuration
+        let subset = schedule.evalLimit.map { testData.prefix($0) } ?? testData
+        let orders = Array(trainer.orders.prefix(schedule.evalOrders))
+        let model = try trainer.evaluationModel()
+        // A fixed seed: every evaluation of the run sees the same binarised test images, so results compare.
+        let result = try withoutActuallyEscaping(onEvent) { onEvent in
+            try model.evaluate(subset, orders: orders, encoding: cfg.inputEncoding(), region: nil,
+                               batchSize: schedule.evalBatchSize, seed: trainer.options.seed &+ 0x7E57) {
+                onEvent(.evaluating(done: $0, total: subset.count))
+            }
+        }
+        let bpd = result.bitsPerDimension
+        let isBest = bpd.isFinite && bpd < (trainer.bestTestBPD ?? .infinity)
+        if isBest {
+            trainer.bestTestBPD = bpd
+            try writeCheckpoint(to: bestCheckpointURL)
+        }
+        let record = MetricsRecord(step: trainer.step, [
+            ("test_bpd", .double(bpd)), ("test_nll", .double(result.meanNLL)), ("test_images", .int(subset.count)),
+            ("test_orders", .int(orders.count)), ("best", .bool(isBest)),
+        ])
+        try metrics.append(record)
+        onEvent(.logged(record))
+        onEvent(.evaluated(step: trainer.step, bitsPerDimension: bpd, isBest: isBest))
+        return bpd
+    }
+
+    private func writeCheckpoint(to url: URL) throws {
+        do { try trainer.checkpoint().write(to: url) } catch let e as LMConvError { throw e } catch {
+            throw LMConvError("\(url.path): cannot write the checkpoint (\(error.localizedDescription))")
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import LMConv
+
+/// `lmconv complete`: hides a region of real images and lets the model fill it in.
+struct CompleteCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "complete",
+        abstract: "Complete hidden regions of images and write the results as a PNG grid.",
+        discussion: """
+            One row per image: the image with its hidden pixels painted blue, --samples completions, the original \
+            (as the model sees it: binarised for binarized models). The hidden pixels are generated last, in the \
+            sequence of the checkpoint's first order (or --order/--variant), all other pixels observed.
+            """)
+
+    @OptionGroup var checkpointOptions: CheckpointOptions
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Which images, by index (e.g. 0,5,7).")
+    var indices: String?
+
+    @Option(help: "The first N images (default 4, unless --indices).")
+    var count: Int?
+
+    @Option(help: ArgumentHelp("The pixels to hide: top, bottom, left, right, center, R0:R1,C0:C1 (half-open), or "
+                               + "a MASK.png of the image size whose dark pixels are hidden.", valueName: "region"))
+    var hide: String
+
+    @Option(help: "Completions per image.")
+    var samples: Int = 4
+
+    @Option(help: ArgumentHelp("Base order (default: the checkpoint's first).", valueName: "name"))
+    var order: String?
+
+    @Option(help: "Which of the base order's 8 variants.")
+    var variant: Int = 0
+
+    @Option(help: "Binarise given images at this fixed threshold instead of dynamically (binarized models).")
+    var binarizeThreshold: Int?
+
+    @OptionGroup var samplingOptions: SamplingOptions
+    @OptionGroup var pictureOptions: PictureOptions
+
+    @Option(help: ArgumentHelp("The PNG file to write.", valueName: "file.png"))
+    var output: String
+
+    func validate() throws {
+        if indices != nil && count != nil { throw ValidationError("give --indices or --count, not both") }
+        if let count, !(1...1024).contains(count) { throw ValidationError("--count must be in 1...1024, got \(count)") }
+        if let indices { _ = try parseIndices(indices) }
+        guard (1...256).contains(samples) else { throw ValidationError("--samples must be in 1...256, got \(samples)") }
+        guard (0...7).contains(variant) else { throw ValidationError("--variant must be in 0...7, got \(variant)") }
+        if let t = binarizeThreshold, !(0...255).contains(t) {
+            throw ValidationError("--binarize-threshold must be in 0...255, got \(t)")
+        }
+        if let order { try validateOrderNames([order]) }
+    }
+
+    func run() throws {
+        try checkOutputFile(output)
+        let (checkpoint, model) = try checkpointOptions.load()
+        let cfg = checkpoint.configuration
+        let all = try forOption("--data") { try dataOptions.load(split: .test) }
+        try cfg.checkFits(all, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
+        let chosen = try indices.map(parseIndices) ?? Array(0..<min(count ?? 4, all.count))
+        if let bad = chosen.first(where: { $0 >= all.count }) {
+            throw LMConvError("--indices: image \(bad) does not exist (\(dataOptions.name) holds \(all.count) images)")
+        }
+        guard !chosen.isEmpty else { throw LMConvError("\(dataOptions.name): holds no images") }
+        let hidden = try forOption("--hide") { try loadRegion(hide, height: cfg.height, width: cfg.width) }
+        let (baseOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant)
+
+        let data = all.subset(chosen)
+        var rng = Xoshiro256(seed: samplingOptions.seed)
+        let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
+        let input = Tensor(shape: [data.count, cfg.channels, cfg.height, cfg.width],
+                           scalars: data.networkInput(Array(0..<data.count), encoding: encoding, rng: &rng))
+        let hiddenCount = hidden.filter { $0 }.count
+        Terminal.note("completing \(hiddenCount) hidden pixels of \(data.count) image\(data.count == 1 ? "" : "s"), "
+            + "\(samples) time\(samples == 1 ? "" : "s") each, order \(orderName) (hidden pixels last)")
+        let bar = ProgressBar("complete", total: hiddenCount)
+        var done = 0
+        let completions = try model.complete(input, hidden: hidden, samples: samples, order: baseOrder,
+                                             temperature: samplingOptions.temperature, rng: &rng,
+                                             naive: samplingOptions.naive) { _, _ in
+            done += 1
+            bar.update(done, extra: "pixels")
+        }
+        bar.finish()
+        let picture = CompletionPicture.compose(
+            originals: displayPixels(input, configuration: cfg), completions: displayPixels(completions, configuration: cfg),
+            count: data.count, samples: samples, channels: cfg.channels, height: cfg.height, width: cfg.width,
+            hidden: hidden, scale: pictureOptions.scale)
+        try PNG.write(picture, to: output)
+        print("wrote \(output) (\(picture.width)x\(picture.height))")
+    }
+}

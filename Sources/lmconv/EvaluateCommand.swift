@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import LMConv
+
+/// `lmconv evaluate`: negative log-likelihood and bits per dimension of images under one order or an ensemble.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Negative log-likelihood (nats per image) and bits per dimension of images.",
+        discussion: """
+            Orders default to the checkpoint's (e.g. 8 variants of s_curve, scored as an ensemble: \
+            log p(x) = logsumexp_k log p(x; order k) - log K). --region scores only the region's pixels given all \
+            others (each order then generates the region last); bpd is then per sub-pixel of the region. Binarized \
+            models see dynamically binarised images (drawn from --seed) unless --binarize-threshold is given.
+            """)
+
+    @OptionGroup var checkpointOptions: CheckpointOptions
+    @OptionGroup var dataOptions: DataOptions
+
+    @Option(help: "Evaluate the first N images only.")
+    var limit: Int?
+
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Base order(s) instead of the checkpoint's.", valueName: "name"))
+    var order: [String] = []
+
+    @Option(help: "Use the first K (1...8) variants of each base order (default: the checkpoint's, 1 or 8).")
+    var variants: Int?
+
+    @Option(help: ArgumentHelp("Score only these pixels: top, bottom, left, right, center, R0:R1,C0:C1 (half-open), "
+                               + "or a MASK.png whose dark pixels form the region.", valueName: "region"))
+    var region: String?
+
+    @Flag(help: "Print one JSON object on stdout instead of text.")
+    var json = false
+
+    @Flag(help: "Also report every image's NLL.")
+    var perImage = false
+
+    @Option(help: "Seed of dynamic binarisation (binarized models).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Binarise at this fixed threshold (pixel >= T is on) instead of dynamically.")
+    var binarizeThreshold: Int?
+
+    @Option(help: "Images per batch.")
+    var batchSize: Int = 50
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be >= 1, got \(limit)") }
+        if let v = variants, !(1...8).contains(v) { throw ValidationError("--variants must be in 1...8, got \(v)") }
+        if let t = binarizeThreshold, !(0...255).contains(t) {
+            throw ValidationError("--binarize-threshold must be in 0...255, got \(t)")
+        }
+        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+        try validateOrderNames(order)
+    }
+
+    func run() throws {
+        let (checkpoint, model) = try checkpointOptions.load()
+        let cfg = checkpoint.configuration
+        var data = try forOption("--data") { try dataOptions.load(split: .test) }
+        if let limit { data = data.prefix(limit) }
+        try cfg.checkFits(data, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
+        let hidden = try region.map { spec in
+            try forOption("--region") { try loadRegion(spec, height: cfg.height, width: cfg.width) }
+        }
+        var spec = checkpoint.orders
+        if !order.isEmpty { spec.names = order }
+        let perBase = variants ?? spec.variants
+        let orders = try forOption("--order") { try spec.orders(height: cfg.height, width: cfg.width, variantsPerBase: perBase) }
+        let names = spec.orderNames(variantsPerBase: perBase)
+        guard data.count > 0 else { throw LMConvError("\(dataOptions.name): holds no images") }
+
+        let bar = ProgressBar("evaluate", total: data.count)
+        let result = try model.evaluate(data, orders: orders,
+                                        encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }),
+                                        region: hidden, batchSize: batchSize, seed: seed) { bar.update($0) }
+        Terminal.clearLine()
+        let perOrderNLL = orders.indices.map { k in
+            result.perImagePerOrderNLL.map { $0[k] }.reduce(0, +) / Double(data.count)
+        }
+        let perOrderBPD = perOrderNLL.map { bitsPerDimension(nats: $0, dimensions: result.dimensionsPerImage) }
+        let pixels = hidden.map { $0.filter { $0 }.count } ?? cfg.height * cfg.width
+        if json {
+            var fields: [(String, JSON)] = [
+                ("bpd", .number(result.bitsPerDimension)),
+                ("nll_nats", .number(result.meanNLL)),
+                ("images", .int(data.count)),
+                ("orders", .array(names.map { .string($0) })),
+                ("region", region.map { .string($0) } ?? .null),
+                ("pixels", .int(pixels)),
+                ("dimensions", .int(result.dimensionsPerImage)),
+                ("per_order_bpd", .array(perOrderBPD.map { .number($0) })),
+                ("per_order_nll_nats", .array(perOrderNLL.map { .number($0) })),
+                ("checkpoint", .string(checkpointOptions.checkpoint)),
+                ("data", .string(dataOptions.data)),
+            ]
+            if perImage { fields.append(("per_image_nll_nats", .array(result.perImageNLL.map { .number($0) }))) }
+            print(JSON.object(fields).text)
+            return
+        }
+        let step = checkpoint.training.map { ", step \($0.step)" } ?? ""
+        print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary)\(step))")
+        print("data        \(dataOptions.name), \(data.count) images")
+        print("region      " + (region.map { "\($0): \(pixels) of \(cfg.height * cfg.width) pixels, given the rest" }
+                                ?? "whole image"))
+        print("orders      \(orders.count)" + (orders.count == 1 ? "" : " (ensemble)") + ": " + names.joined(separator: ", "))
+        print(String(format: "NLL         %.3f nats per image", result.meanNLL))
+        print(String(format: "bpd         %.4f", result.bitsPerDimension))
+        if orders.count > 1 {
+            print("per order   " + perOrderBPD.map { String(format: "%.4f", $0) }.joined(separator: " ") + " bpd")
+        }
+        if perImage {
+            print("image  nll_nats")
+            for (i, nll) in result.perImageNLL.enumerated() { print(String(format: "%5d  %.3f", i, nll)) }
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import LMConv
+
+extension Normalization: ExpressibleByArgument {}
+
+/// `--checkpoint PATH` and which weights to use.
+struct CheckpointOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("A checkpoint: a swift-lmconv .safetensors file (e.g. a run's last.safetensors) or "
+                               + "a PyTorch .pth file of the reference implementation.", valueName: "path"))
+    var checkpoint: String
+
+    @Flag(help: "Use the checkpoint's moving average of the weights (trained with --ema).")
+    var useEMA = false
+
+    /// The checkpoint and a model holding its weights; every error names the file.
+    func load() throws -> (Checkpoint, LocallyMaskedPixelCNN) {
+        let url = URL(fileURLWithPath: checkpoint)
+        let loaded = try Checkpoint.load(contentsOf: url, warnings: { Terminal.note("note: \($0)") })
+        return (loaded, try loaded.makeModel(useEMA: useEMA, source: checkpoint))
+    }
+}
+
+/// `--data PATH|fashion-mnist`.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("""
+        Images: an IDX file (optionally .gz), a .npy array, a CIFAR-10 .bin batch or folder, a folder of PNGs, or \
+        'fashion-mnist' (Debian's dataset-fashion-mnist; the test split here).
+        """, valueName: "path|fashion-mnist"))
+    var data: String
+
+    /// The dataset (Fashion-MNIST's `split`, or the file).
+    func load(split: ImageDataset.Split = .test) throws -> ImageDataset {
+        try ImageDataset.load(source: data, split: split)
+    }
+
+    /// How the data is named in messages.
+    var name: String { data.lowercased() == ImageDataset.fashionMNISTName ? "fashion-mnist (test split)" : data }
+}
+
+/// Sampling randomness, temperature and sampler choice.
+struct SamplingOptions: ParsableArguments {
+    @Option(help: "Seed of the sampling noise (and of dynamic binarisation of given images).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Multiplies the logistic noise of mixture models (1: the model's distribution).")
+    var temperature: Float = 1
+
+    @Flag(help: "Use the reference's naive sampler (one whole network pass per pixel) even when a faster one exists.")
+    var naive = false
+
+    func validate() throws {
+        guard temperature >= 0, temperature.isFinite else {
+            throw ValidationError("--temperature must be a finite number >= 0, got \(temperature)")
+        }
+    }
+}
+
+/// Size of pictures written as PNG.
+struct PictureOptions: ParsableArguments {
+    @Option(help: "Enlarge every image pixel to scale x scale PNG pixels.")
+    var scale: Int = 2
+
+    func validate() throws {
+        guard (1...64).contains(scale) else { throw ValidationError("--scale must be in 1...64, got \(scale)") }
+    }
+}
+
+/// The option naming an output file: checked before any long computation, written atomically at the end.
+func checkOutputFile(_ path: String, option: String = "--output") throws {
+    let url = URL(fileURLWithPath: path)
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw LMConvError("\(option) \(path): is a directory, expected a file name")
+    }
+    let parent = url.deletingLastPathComponent().path
+    guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw LMConvError("\(option) \(path): the directory \(parent) does not exist")
+    }
+    guard FileManager.default.isWritableFile(atPath: parent) else {
+        throw LMConvError("\(option) \(path): the directory \(parent) is not writable")
+    }
+}
+
+/// Validates a list of order names for `option`.
+func validateOrderNames(_ names: [String], option: String = "--order") throws {
+    for name in names where !GenerationOrder.names.contains(name) {
+        throw ValidationError("\(option): unknown generation order \"\(name)\" (valid: "
+            + GenerationOrder.names.joined(separator: ", ") + ")")
+    }
+}
+
+/// Runs `body`, prefixing an ``LMConvError``'s message with the option it concerns.
+func forOption<T>(_ option: String, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as LMConvError { throw LMConvError("\(option): \(error.message)") }
+}
+
+/// A minimal ordered JSON writer for the tool's `--json` output.
+indirect enum JSON {
+    case number(Double)
+    case int(Int)
+    case string(String)
+    case bool(Bool)
+    case null
+    case array([JSON])
+    case object([(String, JSON)])
+
+    var text: String {
+        switch self {
+        case .number(let v): return v.isFinite ? "\(v)" : "null"
+        case .int(let v): return String(v)
+        case .string(let s): return jsonStringLiteral(s)
+        case .bool(let b): return b ? "true" : "false"
+        case .null: return "null"
+        case .array(let a): return "[" + a.map(\.text).joined(separator: ",") + "]"
+        case .object(let o): return "{" + o.map { jsonStringLiteral($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        }
+    }
+}
+
+/// Display pixels (N, C, H, W) of network values.
+func displayPixels(_ values: Tensor, configuration cfg: ModelConfiguration) -> [UInt8] {
+    Preprocessing.toDisplay(values.scalars, nBits: cfg.displayBits)
+}
+
+/// `--indices 0,5,7` as integers.
+func parseIndices(_ text: String) throws -> [Int] {
+    try text.split(separator: ",").map {
+        guard let i = Int($0.trimmingCharacters(in: .whitespaces)), i >= 0 else {
+            throw ValidationError("--indices: \"\($0)\" is not an image index (expected e.g. 0,5,7)")
+        }
+        return i
+    }
+}

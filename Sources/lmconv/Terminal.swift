@@ -1,0 +1,94 @@
+import Foundation
+
+/// Writing to stderr: one-line errors and notes, and progress bars that redraw in place on a terminal and print
+/// plain lines otherwise.
+enum Terminal {
+    /// Whether stderr is a terminal.
+    static let stderrIsTTY: Bool = isatty(STDERR_FILENO) != 0
+
+    static func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// `error: message` on one line.
+    static func error(_ message: String) {
+        clearLine()
+        write("error: " + message.replacingOccurrences(of: "\n", with: "; ") + "\n")
+    }
+
+    /// A note on stderr (not part of the command's output).
+    static func note(_ message: String) {
+        clearLine()
+        write(message + "\n")
+    }
+
+    /// Erases a progress bar drawn on the current line.
+    static func clearLine() {
+        if stderrIsTTY && ProgressBar.lineIsDirty {
+            write("\r\u{1B}[K")
+            ProgressBar.lineIsDirty = false
+        }
+    }
+
+    /// `lmconv SUBCOMMAND --help` for the subcommand on the command line, or `lmconv --help`.
+    static var helpCommand: String {
+        let names = LMConvTool.configuration.subcommands.map { $0._commandName }
+        if let first = CommandLine.arguments.dropFirst().first, names.contains(first) { return "lmconv \(first) --help" }
+        return "lmconv --help"
+    }
+
+    /// `h:mm:ss` or `m:ss`.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%d:%02d", s / 60, s % 60)
+    }
+}
+
+/// A progress bar on stderr: `label [#####.....] done/total extra ETA m:ss`, redrawn at most ten times a second on a
+/// terminal; elsewhere a plain line at every tenth of the way (or when ``line(_:)`` is called).
+final class ProgressBar {
+    nonisolated(unsafe) static var lineIsDirty = false
+    let label: String
+    let total: Int
+    let start = Date()
+    private var lastDraw = Date.distantPast
+    private var lastPlainTenth = -1
+    private let plainLines: Bool
+
+    /// `plainLines`: print plain lines at every tenth when stderr is not a terminal (off for callers that print
+    /// their own lines).
+    init(_ label: String, total: Int, plainLines: Bool = true) {
+        self.label = label
+        self.total = max(total, 1)
+        self.plainLines = plainLines
+    }
+
+    /// Shows `done` of the total with an optional `extra` text.
+    func update(_ done: Int, extra: String = "", force: Bool = false) {
+        let now = Date()
+        let elapsed = now.timeIntervalSince(start)
+        let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : .nan
+        let text = "\(done)/\(total)" + (extra.isEmpty ? "" : " " + extra) + " ETA " + Terminal.duration(eta)
+        if Terminal.stderrIsTTY {
+            guard force || done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
+            lastDraw = now
+            let width = 24, filled = min(width, width * done / total)
+            let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
+            Terminal.write("\r\u{1B}[K\(label) [\(bar)] \(text)")
+            ProgressBar.lineIsDirty = true
+        } else if plainLines {
+            let tenth = 10 * done / total
+            guard tenth > lastPlainTenth else { return }
+            lastPlainTenth = tenth
+            Terminal.write("\(label) \(text)\n")
+        }
+    }
+
+    /// Finishes the bar (elapsed time) and moves to a new line.
+    func finish(_ extra: String = "") {
+        let elapsed = Date().timeIntervalSince(start)
+        Terminal.clearLine()
+        Terminal.write("\(label) done in \(Terminal.duration(elapsed))" + (extra.isEmpty ? "" : ", " + extra) + "\n")
+    }
+}

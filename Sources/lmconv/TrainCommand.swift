@@ -1,0 +1,303 @@
+import ArgumentParser
+import Foundation
+import LMConv
+
+/// `lmconv train`: trains a model, checkpointing into a run directory; `--resume` continues exactly.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a Locally Masked PixelCNN.",
+        discussion: """
+            Writes DIR/last.safetensors (model, optimizer, step, random state, configuration) every \
+            --checkpoint-every steps and at the end, DIR/best.safetensors (lowest test bpd, with --test-data), \
+            DIR/metrics.jsonl (one JSON object per logged step and per evaluation) and DIR/run.json (data and \
+            schedule). --resume continues from DIR/last.safetensors exactly as if the run had never stopped; model \
+            and training options then come from the checkpoint.
+
+            Defaults are for small CPU runs: F 32, R 2, k 3, D 2, PONO, 10 mixtures, s_curve with 8 variants, batch \
+            32, learning rate 1e-3 (the paper's 2e-4 suits its long GPU runs; short runs learn much faster at 1e-3), \
+            decay 0.999995 per epoch as in the reference.
+            """)
+
+    // Data
+    @Option(help: ArgumentHelp("Training images: a dataset path, or 'fashion-mnist' (its training split). With "
+                               + "--resume, defaults to the run's own.", valueName: "path|fashion-mnist"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("Test images, evaluated every --eval-every steps and at the end; picks "
+                               + "best.safetensors. 'fashion-mnist' is its test split.", valueName: "path|fashion-mnist"))
+    var testData: String?
+
+    @Option(help: "Train on the first N images only.")
+    var limit: Int?
+
+    // Model
+    @Flag(help: "Binarized model (two-way softmax per pixel); images are binarised dynamically while training.")
+    var binarize = false
+
+    @Option(help: "Bits per sub-pixel for mixture models, 1...8 (default 8).")
+    var nBits: Int?
+
+    @Option(help: "Filters per layer F (default 32).")
+    var filters: Int?
+
+    @Option(help: "Gated resnets per stage R (default 2).")
+    var resnets: Int?
+
+    @Option(help: "Kernel size k, odd (default 3).")
+    var kernelSize: Int?
+
+    @Option(help: "Dilation of the downsize/upsize convolutions D (default 2).")
+    var maxDilation: Int?
+
+    @Option(help: "Logistic mixture components M (default 10; unused when binarized).")
+    var mixtures: Int?
+
+    @Option(help: ArgumentHelp("Normalisation after convolutions (default pono).",
+                               valueName: "name"))
+    var normalization: Normalization?
+
+    @Option(help: "Channel dropout probability in the gated resnets (default 0).")
+    var dropout: Float?
+
+    // Orders
+    @Option(parsing: .upToNextOption,
+            help: ArgumentHelp("Base generation order(s): \(GenerationOrder.names.joined(separator: ", ")) "
+                               + "(default s_curve).", valueName: "name"))
+    var order: [String] = []
+
+    @Option(help: "1: the base orders only; 8: each base order's eight reflections and transposes (default 8).")
+    var variants: Int?
+
+    @Flag(help: "Transpose the base order(s) before making variants.")
+    var baseOrderTranspose = false
+    @Flag(help: "Reflect the base order(s)' rows before making variants.")
+    var baseOrderReflectRows = false
+    @Flag(help: "Reflect the base order(s)' columns before making variants.")
+    var baseOrderReflectCols = false
+
+    // Optimisation
+    @Option(help: "Images per batch (default 32).")
+    var batchSize: Int?
+
+    @Option(name: .customLong("lr"), help: "Adam's learning rate (default 1e-3).")
+    var learningRate: Float?
+
+    @Option(name: .customLong("lr-decay"), help: "Learning-rate factor applied once per epoch (default 0.999995).")
+    var learningRateDecay: Float?
+
+    @Option(help: "Train until this many steps in all (default: one epoch).")
+    var steps: Int?
+
+    @Option(help: "Train for this many epochs in all.")
+    var epochs: Int?
+
+    @Option(help: "Clip the gradient norm to this value (default: no clipping).")
+    var clip: Float?
+
+    @Option(help: "Keep an exponential moving average of the weights with this decay, e.g. 0.9995 (default: none).")
+    var ema: Float?
+
+    @Option(help: "Seed of the initial weights, data order, orders drawn, binarisation and dropout (default 0).")
+    var seed: UInt64?
+
+    // Run
+    @Option(help: ArgumentHelp("The run directory (created when missing).", valueName: "dir"))
+    var output: String
+
+    @Flag(help: "Continue the run in --output from its last.safetensors.")
+    var resume = false
+
+    @Flag(help: "Start a new run in --output even if it holds one (its checkpoints and metrics are replaced).")
+    var overwrite = false
+
+    @Option(help: "Write last.safetensors every N steps (default 100; also at the end).")
+    var checkpointEvery: Int?
+
+    @Option(help: "Evaluate on --test-data every N steps (default 500; 0: only at the end).")
+    var evalEvery: Int?
+
+    @Option(help: "Evaluate on the first N test images only (default 1000).")
+    var evalLimit: Int?
+
+    @Option(help: ArgumentHelp("Evaluate with the first K training orders (default 1: order 0, fast; the ensemble "
+                               + "of all is lmconv evaluate's default)."))
+    var evalOrders: Int?
+
+    @Option(help: "Append a train record to metrics.jsonl every N steps (default 10).")
+    var logEvery: Int?
+
+    func validate() throws {
+        if data == nil && !resume { throw ValidationError("--data is required (a dataset path or fashion-mnist)") }
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if resume && overwrite { throw ValidationError("give --resume or --overwrite, not both") }
+        func positive(_ value: Int?, _ name: String, minimum: Int = 1) throws {
+            if let value, value < minimum { throw ValidationError("\(name) must be >= \(minimum), got \(value)") }
+        }
+        try positive(limit, "--limit")
+        try positive(filters, "--filters", minimum: 2)
+        try positive(resnets, "--resnets", minimum: 0)
+        try positive(maxDilation, "--max-dilation")
+        try positive(mixtures, "--mixtures")
+        try positive(batchSize, "--batch-size")
+        try positive(steps, "--steps", minimum: 0)
+        try positive(epochs, "--epochs", minimum: 0)
+        try positive(checkpointEvery, "--checkpoint-every")
+        try positive(evalEvery, "--eval-every", minimum: 0)
+        try positive(evalLimit, "--eval-limit")
+        try positive(evalOrders, "--eval-orders")
+        try positive(logEvery, "--log-every")
+        if let k = kernelSize, k < 1 || k % 2 == 0 { throw ValidationError("--kernel-size must be odd and positive, got \(k)") }
+        if let n = nBits, !(1...8).contains(n) { throw ValidationError("--n-bits must be in 1...8, got \(n)") }
+        if let v = variants, v != 1 && v != 8 { throw ValidationError("--variants must be 1 or 8, got \(v)") }
+        if let p = dropout, !(p >= 0 && p < 1) { throw ValidationError("--dropout must be in [0, 1), got \(p)") }
+        if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive, got \(lr)") }
+        if let g = learningRateDecay, !(g > 0 && g <= 1) { throw ValidationError("--lr-decay must be in (0, 1], got \(g)") }
+        if let c = clip, !(c > 0) { throw ValidationError("--clip must be positive, got \(c)") }
+        if let e = ema, !(e >= 0 && e < 1) { throw ValidationError("--ema must be in [0, 1), got \(e)") }
+        try validateOrderNames(order)
+    }
+
+    /// The options that define the model and optimiser, which a resumed run takes from its checkpoint instead.
+    var fixedByCheckpoint: [String] {
+        var given: [String] = []
+        if binarize { given.append("--binarize") }
+        let optional: [(Any?, String)] = [
+            (nBits, "--n-bits"), (filters, "--filters"), (resnets, "--resnets"), (kernelSize, "--kernel-size"),
+            (maxDilation, "--max-dilation"), (mixtures, "--mixtures"), (normalization, "--normalization"),
+            (dropout, "--dropout"), (variants, "--variants"), (batchSize, "--batch-size"), (learningRate, "--lr"),
+            (learningRateDecay, "--lr-decay"), (clip, "--clip"), (ema, "--ema"), (seed, "--seed"),
+        ]
+        given += optional.filter { $0.0 != nil }.map { $0.1 }
+        if !order.isEmpty { given.append("--order") }
+        if baseOrderTranspose || baseOrderReflectRows || baseOrderReflectCols { given.append("--base-order-*") }
+        return given
+    }
+
+    /// The schedule from the options, filling gaps from `base` (a resumed run's run.json) or the defaults.
+    func schedule(base: TrainingSchedule?) -> TrainingSchedule {
+        var s: TrainingSchedule
+        if let steps { s = TrainingSchedule(totalSteps: steps) }
+        else if let epochs { s = TrainingSchedule(epochs: epochs) }
+        else if let base { s = base }
+        else { s = TrainingSchedule(epochs: 1) }
+        if let base {
+            s.logEvery = base.logEvery; s.checkpointEvery = base.checkpointEvery; s.evalEvery = base.evalEvery
+            s.evalLimit = base.evalLimit; s.evalOrders = base.evalOrders; s.evalBatchSize = base.evalBatchSize
+        }
+        if let logEvery { s.logEvery = logEvery }
+        if let checkpointEvery { s.checkpointEvery = checkpointEvery }
+        if let evalEvery { s.evalEvery = evalEvery }
+        if let evalLimit { s.evalLimit = evalLimit }
+        if let evalOrders { s.evalOrders = evalOrders }
+        return s
+    }
+
+    /// `fashion-mnist` or the absolute path, as recorded in run.json.
+    static func recordedSource(_ source: String) -> String {
+        source.lowercased() == ImageDataset.fashionMNISTName ? ImageDataset.fashionMNISTName
+            : URL(fileURLWithPath: source).standardizedFileURL.path
+    }
+
+    func run() throws {
+        let directory = URL(fileURLWithPath: output)
+        let info = resume ? try TrainingRun.info(in: directory) : nil
+        guard let dataSource = data ?? info?.data else {
+            throw LMConvError("--data: not given, and \(directory.path) has no run.json naming the run's data")
+        }
+        let dataLimit = limit ?? (data == nil ? info?.dataLimit : nil)
+        var trainData = try forOption("--data") { try ImageDataset.load(source: dataSource, split: .train) }
+        if let dataLimit { trainData = trainData.prefix(dataLimit) }
+        let testSource = testData ?? (resume ? info?.testData : nil)
+        let test = try testSource.map { s in try forOption("--test-data") { try ImageDataset.load(source: s, split: .test) } }
+
+        if !resume && !overwrite && FileManager.default.fileExists(atPath: directory.appendingPathComponent("last.safetensors").path) {
+            throw LMConvError("--output \(directory.path): already holds a training run (last.safetensors); add --resume "
+                + "to continue it or --overwrite to start afresh")
+        }
+        let run: TrainingRun
+        if resume {
+            let ignored = fixedByCheckpoint
+            if !ignored.isEmpty {
+                Terminal.note("note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps its checkpoint's "
+                    + "model and training options")
+            }
+            run = try TrainingRun.resume(directory: directory, data: trainData, dataSource: Self.recordedSource(dataSource),
+                                         dataLimit: dataLimit, testData: test,
+                                         testDataSource: testSource.map(Self.recordedSource),
+                                         schedule: schedule(base: info?.schedule))
+            Terminal.note("resuming \(run.lastCheckpointURL.path) at step \(run.trainer.step)")
+        } else {
+            let defaults = ModelConfiguration()
+            let cfg = ModelConfiguration(
+                channels: trainData.channels, height: trainData.height, width: trainData.width, binarize: binarize,
+                filters: filters ?? 32, resnets: resnets ?? 2, kernelSize: kernelSize ?? 3,
+                maxDilation: maxDilation ?? 2, mixtures: mixtures ?? 10, normalization: normalization ?? .pono,
+                nBits: nBits ?? 8, convBias: defaults.convBias, learnWeightForMasks: defaults.learnWeightForMasks,
+                dropout: dropout ?? 0)
+            if binarize && trainData.channels != 1 {
+                throw LMConvError("--binarize: \(dataSource) has \(trainData.channels) channels; binarized models take 1")
+            }
+            let orders = OrderSpecification(names: order.isEmpty ? ["s_curve"] : order, variants: variants ?? 8,
+                                            baseTranspose: baseOrderTranspose, baseReflectRows: baseOrderReflectRows,
+                                            baseReflectCols: baseOrderReflectCols)
+            // Fail here, naming the option, for orders the image size does not allow (hilbert, transposes).
+            _ = try forOption("--order") { try orders.orders(height: cfg.height, width: cfg.width) }
+            var options = TrainingOptions()
+            options.batchSize = batchSize ?? 32
+            options.learningRate = learningRate ?? 1e-3
+            options.learningRateDecay = learningRateDecay ?? 0.999995
+            options.clipNorm = clip
+            options.emaDecay = ema
+            options.seed = seed ?? 0
+            run = try TrainingRun.start(directory: directory, configuration: cfg, orders: orders, options: options,
+                                        data: trainData, dataSource: Self.recordedSource(dataSource),
+                                        dataLimit: dataLimit, testData: test,
+                                        testDataSource: testSource.map(Self.recordedSource),
+                                        schedule: schedule(base: nil), overwrite: overwrite)
+        }
+        let trainer = run.trainer, cfg = trainer.model.configuration
+        Terminal.note("model: \(cfg.summary), \(trainer.model.parameters.totalCount) parameters; orders: "
+            + "\(trainer.orderSpecification.orderNames.count) (\(trainer.orderSpecification.names.joined(separator: ", ")), "
+            + "\(trainer.orderSpecification.variants) variant\(trainer.orderSpecification.variants == 1 ? "" : "s"))")
+        Terminal.note("data: \(dataSource), \(trainData.count) images\(test.map { "; test: \(testSource!), \($0.count) images" } ?? ""); "
+            + "batch \(trainer.options.batchSize), lr \(trainer.learningRate), steps \(trainer.step)..\(run.schedule.totalSteps)")
+        try train(run)
+    }
+
+    private func train(_ run: TrainingRun) throws {
+        let total = run.schedule.totalSteps, first = run.trainer.step
+        let bar = ProgressBar("train", total: max(total - first, 1), plainLines: false)
+        var evalBar: ProgressBar?
+        var lastBPD = Double.nan
+        try run.run { event in
+            switch event {
+            case .step(let result, step: let step, totalSteps: _, imagesPerSecond: let imagesPerSecond):
+                lastBPD = result.bitsPerDimension
+                bar.update(step - first, extra: String(format: "step %d bpd %.4f %.1f img/s", step, lastBPD, imagesPerSecond))
+            case .logged(let record):
+                if !Terminal.stderrIsTTY, let bpd = record["train_bpd"]?.number {
+                    let ips = record["images_per_s"]?.number ?? 0
+                    let elapsed = Date().timeIntervalSince(bar.start)
+                    let done = record.step - first
+                    let eta = done > 0 ? elapsed / Double(done) * Double(total - record.step) : .nan
+                    Terminal.note(String(format: "step %d/%d train bpd %.4f %.1f img/s", record.step, total, bpd, ips)
+                        + " ETA " + Terminal.duration(eta))
+                }
+            case .evaluating(let done, let count):
+                if evalBar == nil { evalBar = ProgressBar("test", total: count, plainLines: false) }
+                evalBar?.update(done)
+            case .evaluated(let step, let bpd, let isBest):
+                evalBar = nil
+                Terminal.note(String(format: "step %d test bpd %.4f", step, bpd) + (isBest ? " (best)" : ""))
+            case .checkpointWritten:
+                break
+            }
+        }
+        bar.finish("step \(run.trainer.step), last batch bpd \(String(format: "%.4f", lastBPD))")
+        var written = [run.lastCheckpointURL.path]
+        if FileManager.default.fileExists(atPath: run.bestCheckpointURL.path) { written.append(run.bestCheckpointURL.path) }
+        written.append(run.metricsURL.path)
+        print("wrote " + written.joined(separator: ", "))
+    }
+}

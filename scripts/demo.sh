@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The demo: builds the tool, trains a small binarized Fashion-MNIST model on the CPU, evaluates its test bits per
+# dimension with 1 and with 8 orders, samples, completes hidden halves and draws generation orders.
+#
+#   bash scripts/demo.sh                 # a few minutes on 2 cores
+#   STEPS=1000 bash scripts/demo.sh      # longer training, better numbers
+#
+# Needs Debian's dataset-fashion-mnist (installed by .ci/run). Everything goes to $OUT (default runs/demo).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OUT=${OUT:-runs/demo}
+STEPS=${STEPS:-300}
+EVAL_IMAGES=${EVAL_IMAGES:-300}
+start=$(date +%s)
+
+echo "== build (release)"
+swift build -c release --product lmconv 2>&1 | tail -n 1
+LMCONV=.build/release/lmconv
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+
+echo "== train: binarized, F 16, R 1, batch 16, 8 s-curve orders, $STEPS steps"
+"$LMCONV" train --data fashion-mnist --binarize --filters 16 --resnets 1 --batch-size 16 --lr 2e-3 \
+    --order s_curve --variants 8 --steps "$STEPS" --log-every 25 --checkpoint-every 100 \
+    --test-data fashion-mnist --eval-every 100 --eval-limit 200 --output "$OUT/run"
+
+CKPT="$OUT/run/last.safetensors"
+echo "== evaluate on the first $EVAL_IMAGES test images (dynamic binarisation, seed 0)"
+"$LMCONV" evaluate --checkpoint "$CKPT" --data fashion-mnist --limit "$EVAL_IMAGES" --variants 1 --json \
+    > "$OUT/eval-1-order.json"
+"$LMCONV" evaluate --checkpoint "$CKPT" --data fashion-mnist --limit "$EVAL_IMAGES" --variants 8 --json \
+    > "$OUT/eval-8-orders.json"
+"$LMCONV" evaluate --checkpoint "$CKPT" --data fashion-mnist --limit "$EVAL_IMAGES" --variants 2 --region top --json \
+    > "$OUT/eval-top-half.json"
+
+echo "== sample and complete"
+"$LMCONV" sample --checkpoint "$CKPT" --count 16 --seed 1 --output "$OUT/samples.png"
+"$LMCONV" complete --checkpoint "$CKPT" --data fashion-mnist --count 4 --samples 3 --hide bottom --seed 1 \
+    --output "$OUT/completions.png"
+
+echo "== draw orders"
+"$LMCONV" orders --order s_curve --size 28x28 --variants 8 --output "$OUT/orders-s_curve.png"
+"$LMCONV" orders --order hilbert --size 32x32 --variants 8 --output "$OUT/orders-hilbert.png"
+"$LMCONV" orders --order gilbert2d --size 28x28 --output "$OUT/order-gilbert2d.png"
+
+# One number of a --json result (no tools beyond sed needed).
+num() { sed -E "s/.*\"$2\":([-0-9.eE+]+).*/\1/" "$1"; }
+field() { printf '%.4f bpd, %.2f nats/image' "$(num "$1" bpd)" "$(num "$1" nll_nats)"; }
+echo
+echo "== results ($STEPS training steps, $(( $(date +%s) - start )) s in all)"
+echo "test, 1 order:                  $(field "$OUT/eval-1-order.json")"
+echo "test, 8 orders (ensemble):      $(field "$OUT/eval-8-orders.json")"
+echo "test, top half given the bottom, 2 orders: $(field "$OUT/eval-top-half.json")"
+echo
+echo "pictures:"
+for f in "$OUT"/*.png; do echo "  $f"; done
+echo "checkpoints and metrics: $OUT/run/{last,best}.safetensors, $OUT/run/metrics.jsonl"
