@@ -20,6 +20,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Images per batch.") var batchSize: Int = 16
     @Option(help: "Timed repetitions (the median is reported).") var steps: Int = 3
     @Option(help: "Untimed warm-up steps.") var warmup: Int = 1
+    @Flag(name: .customLong("no-sampling"), help: "Skip the sampling timings.") var noSampling = false
+    @Option(name: .customLong("naive-steps"), help: "Pixels the naive sampler is timed on (then extrapolated).")
+    var naiveSteps: Int = 24
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
     func run() throws {
@@ -35,6 +38,7 @@ struct BenchCommand: ParsableCommand {
                                      resnets: resnets, kernelSize: kernelSize, maxDilation: maxDilation,
                                      mixtures: mixtures, normalization: norm)
         let report = try runBenchmark(configuration: cfg, batchSize: batchSize, warmup: warmup, steps: steps,
+                                      sampling: !noSampling, naiveSteps: naiveSteps,
                                       log: json ? nil : { print($0) })
         if json {
             let encoder = JSONEncoder()
@@ -50,6 +54,10 @@ struct BenchCommand: ParsableCommand {
                 cfg.normalization.rawValue, batchSize, report.parameterCount, report.trainStepSeconds,
                 report.trainImagesPerSecond, report.forwardSeconds, report.gflopPerTrainStep, report.trainGflops,
                 report.sgemmGflops, report.efficiency, report.peakRSSMegabytes))
+            if let fast = report.sampleBatchSeconds, let naive = report.naiveSampleBatchSeconds {
+                print(String(format: "sampling a batch: incremental %.2f s, naive %.1f s (extrapolated), %.0fx",
+                             fast, naive, naive / fast))
+            }
         }
     }
 }

@@ -96,7 +96,12 @@ public func measureSGEMM(size: Int = 2048, repeats: Int = 3) -> Double {
 
 /// Times training steps (forward, backward, Adam) and forward passes of a random model on random binary/8-bit
 /// images, after warm-up, and reports GEMM efficiency against a 2048³ SGEMM measured in the same run.
+///
+/// - Parameters:
+///   - sampling: also time sampling a whole batch with the incremental sampler, and the naive (full forward per
+///     pixel) sampler over `naiveSteps` pixels, extrapolated to the whole image (every naive step costs the same).
 public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, warmup: Int = 1, steps: Int = 3,
+                         sampling: Bool = true, naiveSteps: Int = 24,
                          log: ((String) -> Void)? = nil) throws -> BenchmarkReport {
     let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: 1)
     let order = try GenerationOrder.sCurve(height: cfg.height, width: cfg.width)
@@ -130,10 +135,26 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
     let work = GEMMWork(configuration: cfg, batch: batchSize)
     let sgemm = measureSGEMM()
     let trainGflops = work.trainStepFlop / trainStep / 1e9
+    var sampleSeconds: Double? = nil, naiveSampleSeconds: Double? = nil
+    if sampling {
+        let task = SamplingTask(order: order, count: batchSize, configuration: cfg)
+        sampleSeconds = try measureSeconds { _ = try model.sample(task, rng: &rng) }
+        log?("incremental sampling of \(batchSize) images: \(String(format: "%.3f", sampleSeconds!)) s")
+        // The naive sampler on the last `naiveSteps` pixels of the order (a completion of the rest), extrapolated.
+        let pixels = cfg.height * cfg.width, k = min(naiveSteps, pixels)
+        var hidden = [Bool](repeating: false, count: pixels)
+        for q in order.rowMajorIndices.suffix(k) { hidden[q] = true }
+        let naiveTask = SamplingTask(order: order, initial: x, hidden: hidden)
+        let partial = try measureSeconds { _ = try model.sample(naiveTask, rng: &rng, naive: true) }
+        naiveSampleSeconds = partial * Double(pixels) / Double(k)
+        log?("naive sampling: \(String(format: "%.3f", partial)) s for \(k) pixels -> "
+            + "\(String(format: "%.1f", naiveSampleSeconds!)) s for the batch (extrapolated)")
+    }
     return BenchmarkReport(
         configuration: cfg, batchSize: batchSize, parameterCount: model.parameters.totalCount,
         threads: Parallelism.threadCount, trainStepSeconds: trainStep, forwardSeconds: forward,
         trainImagesPerSecond: Double(batchSize) / trainStep, gflopPerTrainStep: work.trainStepFlop / 1e9,
         gflopPerForward: work.forwardFlop / 1e9, trainGflops: trainGflops, sgemmGflops: sgemm,
-        efficiency: trainGflops / sgemm, peakRSSMegabytes: peakResidentMegabytes())
+        efficiency: trainGflops / sgemm, peakRSSMegabytes: peakResidentMegabytes(),
+        sampleBatchSeconds: sampleSeconds, naiveSampleBatchSeconds: naiveSampleSeconds)
 }
