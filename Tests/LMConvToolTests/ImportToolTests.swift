@@ -17,42 +17,7 @@ final class ImportToolTests: XCTestCase {
         try? FileManager.default.removeItem(at: directory)
     }
 
-    /// The `lmconv` executable SwiftPM built beside the test bundle (`.build/<configuration>/lmconv`).
-    private func executable() throws -> URL {
-        var candidates = Bundle.allBundles.map(\.bundleURL) + [URL(fileURLWithPath: CommandLine.arguments[0])]
-        candidates += [Bundle(for: Self.self).bundleURL]
-        for candidate in candidates {
-            // The .xctest bundle (a directory on macOS, the test executable on Linux) or a file inside it.
-            var url = candidate.standardizedFileURL
-            while url.path != "/" && url.pathExtension != "xctest" { url.deleteLastPathComponent() }
-            guard url.pathExtension == "xctest" else { continue }
-            let tool = url.deletingLastPathComponent().appendingPathComponent("lmconv")
-            if FileManager.default.isExecutableFile(atPath: tool.path) { return tool }
-        }
-        throw XCTSkip("the lmconv executable was not found beside the test bundle (run `swift build` first)")
-    }
-
-    private struct Run {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    private func run(_ arguments: [String]) throws -> Run {
-        let process = Process()
-        process.executableURL = try executable()
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        // Read before waiting: a full pipe would block the child.
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                   stderr: String(decoding: stderr, as: UTF8.self))
-    }
+    private func run(_ arguments: [String]) throws -> ToolResult { try runLMConv(arguments) }
 
     private func lines(_ text: String) -> [Substring] {
         text.split(separator: "\n", omittingEmptySubsequences: true)
@@ -134,4 +99,34 @@ final class ImportToolTests: XCTestCase {
         try assertFails(["import", input, "--output", output.path, "--normalization", "batch"], output: output,
                         mentions: "--normalization")
     }
+}
+
+/// The reference's own checkpoints evaluated through the command line reproduce the reference's numbers.
+final class TorchCheckpointEvaluationToolTests: XCTestCase {
+    func evaluate(_ folder: String, checkpoint: String, images: String, extra: [String] = []) throws {
+        let directory = fixturesDirectory.appendingPathComponent(folder)
+        let result = try runLMConv(["evaluate", "--checkpoint", directory.appendingPathComponent(checkpoint).path,
+                                    "--data", directory.appendingPathComponent(images).path, "--json", "--per-image"]
+                                   + extra)
+        XCTAssertEqual(result.status, 0, "\(folder)/\(checkpoint): \(result.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+        let ours = (json["per_image_nll_nats"] as! [NSNumber]).map(\.floatValue)
+        let expectedJSON = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: directory.appendingPathComponent("expected.json"))) as! [String: Any]
+        let expected = (expectedJSON["nll_nats_per_image_ensemble"] as! [NSNumber]).map(\.floatValue)
+        assertClose(ours, expected, relativeTolerance: 1e-4, "\(folder)/\(checkpoint) per-image ensemble NLL")
+        assertClose((json["bpd"] as! NSNumber).floatValue, (expectedJSON["ensemble_bpd"] as! NSNumber).floatValue,
+                    relativeTolerance: 1e-4, "\(folder) ensemble bpd")
+        XCTAssertEqual((json["orders"] as! [Any]).count, (expectedJSON["orders"] as! [Any]).count)
+    }
+
+    func testBinaryZipAndLegacyCheckpoints() throws {
+        // The fixtures binarise at a fixed threshold (v >= 128) rather than dynamically.
+        try evaluate("binary-28", checkpoint: "checkpoint.pth", images: "images.idx", extra: ["--binarize-threshold", "128"])
+        try evaluate("binary-28", checkpoint: "checkpoint_legacy.pth", images: "images.idx",
+                     extra: ["--binarize-threshold", "128"])
+    }
+
+    func testGrayCheckpoint() throws { try evaluate("gray-28", checkpoint: "checkpoint.pth", images: "images.idx") }
+    func testRGBCheckpoint() throws { try evaluate("rgb-32", checkpoint: "checkpoint.pth", images: "images.bin") }
 }

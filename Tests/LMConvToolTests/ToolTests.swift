@@ -1,5 +1,6 @@
 import Foundation
 import LMConv
+import TestSupport
 import XCTest
 
 /// End-to-end tests of the `lmconv` executable: each runs the built tool as a subprocess on tiny 8x8 data and a
@@ -367,58 +368,5 @@ final class ToolTests: XCTestCase {
         return bytes
     }
 
-    struct ToolResult {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    /// The built `lmconv` executable: `$LMCONV_TOOL`, or next to the test bundle (`.build/<config>/lmconv`).
-    static var toolURL: URL {
-        if let path = ProcessInfo.processInfo.environment["LMCONV_TOOL"] { return URL(fileURLWithPath: path) }
-        var candidates: [URL] = []
-        for start in [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments.first ?? ".")] {
-            var dir = start
-            for _ in 0..<4 {
-                candidates.append(dir.appendingPathComponent("lmconv"))
-                dir = dir.deletingLastPathComponent()
-            }
-        }
-        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
-            candidates.insert(bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("lmconv"), at: 0)
-        }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) && !isDirectory($0) }
-            ?? candidates[0]
-    }
-
-    static func isDirectory(_ url: URL) -> Bool {
-        var d: ObjCBool = false
-        return FileManager.default.fileExists(atPath: url.path, isDirectory: &d) && d.boolValue
-    }
-
-    /// Runs the tool with `arguments`, stdin closed, and returns its exit status, stdout and stderr.
-    static func runTool(_ arguments: [String]) throws -> ToolResult {
-        let process = Process()
-        process.executableURL = toolURL
-        process.arguments = arguments
-        let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("lmconv-out-\(UUID().uuidString)")
-        let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("lmconv-err-\(UUID().uuidString)")
-        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        defer {
-            try? FileManager.default.removeItem(at: outURL)
-            try? FileManager.default.removeItem(at: errURL)
-        }
-        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return ToolResult(status: process.terminationStatus,
-                          stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                          stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
-    }
+    static func runTool(_ arguments: [String]) throws -> ToolResult { try runLMConv(arguments) }
 }
