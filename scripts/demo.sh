@@ -2,17 +2,23 @@
 # The demo: builds the tool, trains a small binarized Fashion-MNIST model on the CPU, evaluates its test bits per
 # dimension with 1 and with 8 orders, samples, completes hidden halves and draws generation orders.
 #
-#   bash scripts/demo.sh                 # a few minutes on 2 cores
-#   STEPS=1000 bash scripts/demo.sh      # longer training, better numbers
+#   bash scripts/demo.sh                 # about 5 minutes on 2 cores
+#   STEPS=2000 FILTERS=32 RESNETS=2 BATCH=32 EVAL_IMAGES=1000 OUT=runs/fmnist bash scripts/demo.sh   # the README's run
 #
-# Needs Debian's dataset-fashion-mnist (installed by .ci/run). Everything goes to $OUT (default runs/demo).
+# Installs what it needs from Debian first (scripts/setup.sh). Everything goes to $OUT (default runs/demo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 OUT=${OUT:-runs/demo}
-STEPS=${STEPS:-300}
-EVAL_IMAGES=${EVAL_IMAGES:-300}
+STEPS=${STEPS:-500}
+FILTERS=${FILTERS:-32}
+RESNETS=${RESNETS:-1}
+BATCH=${BATCH:-16}
+EVAL_IMAGES=${EVAL_IMAGES:-500}
 start=$(date +%s)
+
+echo "== setup (Debian packages: OpenBLAS, zlib, Fashion-MNIST)"
+bash scripts/setup.sh
 
 echo "== build (release)"
 swift build -c release --product lmconv 2>&1 | tail -n 1
@@ -21,8 +27,8 @@ LMCONV=.build/release/lmconv
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-echo "== train: binarized, F 16, R 1, batch 16, 8 s-curve orders, $STEPS steps"
-"$LMCONV" train --data fashion-mnist --binarize --filters 16 --resnets 1 --batch-size 16 --lr 2e-3 \
+echo "== train: binarized, F $FILTERS, R $RESNETS, batch $BATCH, 8 s-curve orders, $STEPS steps"
+"$LMCONV" train --data fashion-mnist --binarize --filters "$FILTERS" --resnets "$RESNETS" --batch-size "$BATCH" --lr 2e-3 \
     --order s_curve --variants 8 --steps "$STEPS" --log-every 25 --checkpoint-every 100 \
     --test-data fashion-mnist --eval-every 100 --eval-limit 200 --output "$OUT/run"
 
