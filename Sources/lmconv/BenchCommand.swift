@@ -9,14 +9,8 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "Image size HxW.") var size: String = "28x28"
     @Option(help: "Image channels (1 or 3).") var channels: Int = 1
-    @Flag(help: "Binarized model (default unless --no-binarize).") var binarize = false
-    @Flag(name: .customLong("no-binarize"), help: "A logistic-mixture model.") var noBinarize = false
-    @Option(help: "Filters F.") var filters: Int = 32
-    @Option(help: "Gated resnets R per stage.") var resnets: Int = 2
-    @Option(name: .customLong("kernel-size"), help: "Kernel size.") var kernelSize: Int = 3
-    @Option(name: .customLong("max-dilation"), help: "Dilation of the downsize/upsize convolutions.") var maxDilation: Int = 2
-    @Option(help: "Logistic mixture components.") var mixtures: Int = 10
-    @Option(help: "pono, weight_norm, order_rescale or none.") var normalization: String = "pono"
+    @OptionGroup(title: "Model (defaults: the issue's benchmark configuration, binarized F 32, R 2, k 3, D 2, PONO)")
+    var model: ModelOptions
     @Option(name: .customLong("batch-size"), help: "Images per batch.") var batchSize: Int = 16
     @Option(help: "Timed repetitions (the median is reported).") var steps: Int = 3
     @Option(help: "Untimed warm-up steps.") var warmup: Int = 1
@@ -30,13 +24,10 @@ struct BenchCommand: ParsableCommand {
         guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--size must look like 28x28, got '\(size)'")
         }
-        guard let norm = Normalization(rawValue: normalization) else {
-            throw ValidationError("--normalization must be one of pono, weight_norm, order_rescale, none")
-        }
-        let cfg = ModelConfiguration(channels: channels, height: parts[0], width: parts[1],
-                                     binarize: !noBinarize && (binarize || channels == 1), filters: filters,
-                                     resnets: resnets, kernelSize: kernelSize, maxDilation: maxDilation,
-                                     mixtures: mixtures, normalization: norm)
+        var model = self.model
+        if channels == 1 && model.nBits == nil { model.binarize = true }   // one channel: the binarized benchmark
+        let cfg = model.configuration(channels: channels, height: parts[0], width: parts[1])
+        try cfg.validate()
         let report = try runBenchmark(configuration: cfg, batchSize: batchSize, warmup: warmup, steps: steps,
                                       sampling: !noSampling, naiveSteps: naiveSteps,
                                       log: json ? nil : { print($0) })

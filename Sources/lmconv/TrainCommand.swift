@@ -32,33 +32,8 @@ struct TrainCommand: ParsableCommand {
     var limit: Int?
 
     // Model
-    @Flag(help: "Binarized model (two-way softmax per pixel); images are binarised dynamically while training.")
-    var binarize = false
-
-    @Option(help: "Bits per sub-pixel for mixture models, 1...8 (default 8).")
-    var nBits: Int?
-
-    @Option(help: "Filters per layer F (default 32).")
-    var filters: Int?
-
-    @Option(help: "Gated resnets per stage R (default 2).")
-    var resnets: Int?
-
-    @Option(help: "Kernel size k, odd (default 3).")
-    var kernelSize: Int?
-
-    @Option(help: "Dilation of the downsize/upsize convolutions D (default 2).")
-    var maxDilation: Int?
-
-    @Option(help: "Logistic mixture components M (default 10; unused when binarized).")
-    var mixtures: Int?
-
-    @Option(help: ArgumentHelp("Normalisation after convolutions (default pono).",
-                               valueName: "name"))
-    var normalization: Normalization?
-
-    @Option(help: "Channel dropout probability in the gated resnets (default 0).")
-    var dropout: Float?
+    @OptionGroup(title: "Model")
+    var model: ModelOptions
 
     // Orders
     @Option(parsing: .upToNextOption,
@@ -135,10 +110,6 @@ struct TrainCommand: ParsableCommand {
             if let value, value < minimum { throw ValidationError("\(name) must be >= \(minimum), got \(value)") }
         }
         try positive(limit, "--limit")
-        try positive(filters, "--filters", minimum: 2)
-        try positive(resnets, "--resnets", minimum: 0)
-        try positive(maxDilation, "--max-dilation")
-        try positive(mixtures, "--mixtures")
         try positive(batchSize, "--batch-size")
         try positive(steps, "--steps", minimum: 0)
         try positive(epochs, "--epochs", minimum: 0)
@@ -147,10 +118,7 @@ struct TrainCommand: ParsableCommand {
         try positive(evalLimit, "--eval-limit")
         try positive(evalOrders, "--eval-orders")
         try positive(logEvery, "--log-every")
-        if let k = kernelSize, k < 1 || k % 2 == 0 { throw ValidationError("--kernel-size must be odd and positive, got \(k)") }
-        if let n = nBits, !(1...8).contains(n) { throw ValidationError("--n-bits must be in 1...8, got \(n)") }
         if let v = variants, v != 1 && v != 8 { throw ValidationError("--variants must be 1 or 8, got \(v)") }
-        if let p = dropout, !(p >= 0 && p < 1) { throw ValidationError("--dropout must be in [0, 1), got \(p)") }
         if let lr = learningRate, !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be positive, got \(lr)") }
         if let g = learningRateDecay, !(g > 0 && g <= 1) { throw ValidationError("--lr-decay must be in (0, 1], got \(g)") }
         if let c = clip, !(c > 0) { throw ValidationError("--clip must be positive, got \(c)") }
@@ -160,12 +128,9 @@ struct TrainCommand: ParsableCommand {
 
     /// The options that define the model and optimiser, which a resumed run takes from its checkpoint instead.
     var fixedByCheckpoint: [String] {
-        var given: [String] = []
-        if binarize { given.append("--binarize") }
+        var given = model.given
         let optional: [(Any?, String)] = [
-            (nBits, "--n-bits"), (filters, "--filters"), (resnets, "--resnets"), (kernelSize, "--kernel-size"),
-            (maxDilation, "--max-dilation"), (mixtures, "--mixtures"), (normalization, "--normalization"),
-            (dropout, "--dropout"), (variants, "--variants"), (batchSize, "--batch-size"), (learningRate, "--lr"),
+            (variants, "--variants"), (batchSize, "--batch-size"), (learningRate, "--lr"),
             (learningRateDecay, "--lr-decay"), (clip, "--clip"), (ema, "--ema"), (seed, "--seed"),
         ]
         given += optional.filter { $0.0 != nil }.map { $0.1 }
@@ -228,14 +193,8 @@ struct TrainCommand: ParsableCommand {
                                          schedule: schedule(base: info?.schedule))
             Terminal.note("resuming \(run.lastCheckpointURL.path) at step \(run.trainer.step)")
         } else {
-            let defaults = ModelConfiguration()
-            let cfg = ModelConfiguration(
-                channels: trainData.channels, height: trainData.height, width: trainData.width, binarize: binarize,
-                filters: filters ?? 32, resnets: resnets ?? 2, kernelSize: kernelSize ?? 3,
-                maxDilation: maxDilation ?? 2, mixtures: mixtures ?? 10, normalization: normalization ?? .pono,
-                nBits: nBits ?? 8, convBias: defaults.convBias, learnWeightForMasks: defaults.learnWeightForMasks,
-                dropout: dropout ?? 0)
-            if binarize && trainData.channels != 1 {
+            let cfg = model.configuration(channels: trainData.channels, height: trainData.height, width: trainData.width)
+            if model.binarize && trainData.channels != 1 {
                 throw LMConvError("--binarize: \(dataSource) has \(trainData.channels) channels; binarized models take 1")
             }
             let orders = OrderSpecification(names: order.isEmpty ? ["s_curve"] : order, variants: variants ?? 8,
