@@ -122,6 +122,39 @@ final class ToolTests: XCTestCase {
 
     /// A non-finite loss stops training with the library's message and a non-zero exit; the last good checkpoint
     /// and its metrics stay.
+    /// SIGKILL at arbitrary moments of a run that checkpoints every step: whatever is on disk always loads, and the run
+    /// resumes from it (checkpoints are written to a temporary file and renamed into place).
+    func testKilledRunLeavesALoadableCheckpoint() throws {
+        let run = try scratch() + "/run"
+        let arguments = ["train", "--data", trainData, "--steps", "100000", "--checkpoint-every", "1",
+                         "--log-every", "1", "--output", run] + Self.tinyModel
+        var killedWithCheckpoint = 0
+        for delay in [0.25, 0.4, 0.55, 0.7, 0.85, 1.0] {
+            let process = Process()
+            process.executableURL = lmconvExecutable
+            process.arguments = arguments + (FileManager.default.fileExists(atPath: run + "/last.safetensors") ? ["--resume"] : [])
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let last = URL(fileURLWithPath: run + "/last.safetensors")
+            guard FileManager.default.fileExists(atPath: last.path) else { continue }
+            killedWithCheckpoint += 1
+            let checkpoint = try Checkpoint.read(contentsOf: last)
+            XCTAssertNotNil(checkpoint.training, "a killed run's checkpoint keeps its training state")
+            _ = try checkpoint.makeModel()
+        }
+        XCTAssertGreaterThan(killedWithCheckpoint, 0, "no run lived long enough to write a checkpoint")
+        // The run goes on from what the last kill left.
+        let step = try Checkpoint.read(contentsOf: URL(fileURLWithPath: run + "/last.safetensors")).training!.step
+        let resumed = try Self.runTool(["train", "--resume", "--steps", "\(step + 2)", "--output", run])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try Checkpoint.read(contentsOf: URL(fileURLWithPath: run + "/last.safetensors")).training!.step,
+                       step + 2)
+    }
+
     func testDivergenceKeepsLastGoodCheckpoint() throws {
         let run = try scratch() + "/run"
         let r = try Self.runTool(["train", "--data", trainData, "--filters", "4", "--resnets", "1", "--mixtures", "2",
