@@ -188,7 +188,7 @@ struct ModelOptions: ParsableArguments {
 
     /// The flags given explicitly (a resumed run ignores them).
     var given: [String] {
-        var given: [String] = binarize ? ["--binarize"] : []
+        let given: [String] = binarize ? ["--binarize"] : []
         let optional: [(Any?, String)] = [
             (nBits, "--n-bits"), (filters, "--filters"), (resnets, "--resnets"), (kernelSize, "--kernel-size"),
             (maxDilation, "--max-dilation"), (mixtures, "--mixtures"), (normalization, "--normalization"),

@@ -390,7 +390,7 @@ final class TorchImportTests: XCTestCase {
         assertImportError(try settingArg(base, "ours", .bool(false)).imported(), contains: ["PixelCNN++ baseline"])
         assertImportError(try settingArg(base, "nr_filters", .string("eight")).imported(),
                           contains: ["args 'nr_filters' is 'eight', expected an integer"])
-        assertImportError(try settingArg(base, "order", .none).imported(),
+        assertImportError(try settingArg(base, "order", PickleValue.none).imported(),
                           contains: ["neither the checkpoint's args nor its weights tell generation order"])
         assertImportError(try settingArg(base, "dataset", .string("imagenet")).imported(),
                           contains: ["image height and image width", "'dataset' 'imagenet' has no known image size"])

@@ -46,7 +46,7 @@ public struct LocallyMaskedConv2d {
     public func forward(_ input: Tensor, mask: Tensor, store: ParameterStore, keepInput: Bool = true) -> (Tensor, Cache) {
         let (C, B, H, W) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
         precondition(C == inputChannels, "conv expects \(inputChannels) channels, got \(C)")
-        let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
+        let K = kernelSize, KK = K * K, HW = H * W, OC = outputChannels
         precondition(mask.shape == [KK, HW], "mask shape \(mask.shape) does not fit \(KK) x \(HW)")
         let (weightValues, norms) = weight.materialize(store)
         var output = Tensor(uninitializedShape: [OC, B, H, W])
@@ -101,7 +101,7 @@ public struct LocallyMaskedConv2d {
     public func backward(_ dOutput: Tensor, cache: Cache, store: ParameterStore, input: Tensor? = nil) -> Tensor {
         guard let input = input ?? cache.input else { preconditionFailure("conv backward needs its forward input") }
         let (C, B, H, W) = (input.shape[0], input.shape[1], input.shape[2], input.shape[3])
-        let K = kernelSize, KK = K * K, HW = H * W, N = B * HW, OC = outputChannels
+        let K = kernelSize, KK = K * K, HW = H * W, OC = outputChannels
         var dInput = Tensor(shape: [C, B, H, W])
         var dWeight = [Float](repeating: 0, count: OC * C * KK)   // (OC, C*KK)
         dOutput.withUnsafeBufferPointer { dy in
