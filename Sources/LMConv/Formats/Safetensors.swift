@@ -197,7 +197,7 @@ public struct SafetensorsFile: Sendable, Equatable {
         var header = "{"
         var parts: [String] = []
         if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(jsonString($0)):\(jsonString(metadata[$0]!))" }
+            let entries = metadata.keys.sorted().map { "\(jsonStringLiteral($0)):\(jsonStringLiteral(metadata[$0]!))" }
             parts.append("\"__metadata__\":{" + entries.joined(separator: ",") + "}")
         }
         var offset = 0
@@ -205,7 +205,7 @@ public struct SafetensorsFile: Sendable, Equatable {
         for name in names {
             let tensor = tensors[name]!
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonString(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],"
+            parts.append("\(jsonStringLiteral(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],"
                          + "\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
             offset += tensor.bytes.count
         }
@@ -252,23 +252,6 @@ private func integers(_ value: Any?) -> [Int]? {
         result.append(int)
     }
     return result
-}
-
-/// `string` as a JSON string literal.
-private func jsonString(_ string: String) -> String {
-    var out = "\""
-    for scalar in string.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-        default: out.unicodeScalars.append(scalar)
-        }
-    }
-    return out + "\""
 }
 
 /// The little-endian bytes of fixed-width integers.

@@ -51,23 +51,6 @@ public enum MetricsValue: Sendable, Equatable {
     }
 }
 
-/// `s` as a JSON string literal.
-public func jsonStringLiteral(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-        }
-    }
-    return out + "\""
-}
-
 /// An append-only JSON-lines file of training metrics (`metrics.jsonl`): one object per logged step and per
 /// evaluation. Resuming from step S first drops every line past S (and a torn last line), so the file always tells
 /// the history of the weights in the run's last checkpoint.
