@@ -19,7 +19,8 @@ public final class ParameterStore: @unchecked Sendable {
     /// Every parameter in creation order.
     public private(set) var slots: [ParameterSlot] = []
     private var slotIndex: [String: Int] = [:]
-    /// The parameter values, (totalCount).
+    /// The parameter values, (totalCount). The memory belongs to the store: use it while the store (or the model
+    /// holding it) is alive, e.g. copy it with `Array(store.values)`.
     public private(set) var values = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
     /// The gradients, (totalCount), accumulated by backward passes (`+=`) until ``zeroGradients()``.
     public private(set) var gradients = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
