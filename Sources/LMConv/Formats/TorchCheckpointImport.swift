@@ -455,7 +455,8 @@ struct ImportResolver {
             let reason = args == nil ? "the checkpoint has no 'args' and its weights do not tell "
                 : "neither the checkpoint's args nor its weights tell "
             throw LMConvError("\(source): \(reason)\(list)" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
-                              + "; give \(missing.count == 1 ? "it" : "them") explicitly")
+                              + "; give \(missing.count == 1 ? "it" : "them") explicitly (on the command line: "
+                              + "lmconv import with --height, --width, --max-dilation, --normalization, --order)")
         }
 
         var configuration = ModelConfiguration()
