@@ -17,16 +17,7 @@ indirect enum PickleItem {
     /// A short name of the item's kind for error messages.
     var kindName: String {
         switch self {
-        case .value(let v):
-            switch v {
-            case .none: return "None"
-            case .bool: return "bool"
-            case .int, .bigInt: return "int"
-            case .float: return "float"
-            case .string: return "str"
-            case .bytes: return "bytes"
-            default: return "value"
-            }
+        case .value(let v): return v.kindName
         case .list: return "list"
         case .dict(let box): return box.isNamespace ? "argparse.Namespace" : "dict"
         case .tuple: return "tuple"

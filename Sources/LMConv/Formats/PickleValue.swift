@@ -129,3 +129,21 @@ extension PickleValue: CustomStringConvertible {
         }
     }
 }
+
+extension PickleValue {
+    /// The Python name of the value's kind, for error messages ("dict", "tensor", ...).
+    public var kindName: String {
+        switch self {
+        case .none: return "None"
+        case .bool: return "bool"
+        case .int, .bigInt: return "int"
+        case .float: return "float"
+        case .string: return "str"
+        case .bytes: return "bytes"
+        case .list: return "list"
+        case .tuple: return "tuple"
+        case .dict: return "dict"
+        case .tensor: return "tensor"
+        }
+    }
+}

@@ -78,7 +78,7 @@ public struct TorchCheckpoint: Sendable {
         let entries: [(key: PickleValue, value: PickleValue)]
         if let value = root[key] {
             guard let dict = value.dictValue else {
-                throw LMConvError("\(source): '\(key)' is a \(Self.kind(of: value)), not a state dict")
+                throw LMConvError("\(source): '\(key)' is a \(value.kindName), not a state dict")
             }
             entries = dict
         } else if key == "model_state_dict", let dict = root.dictValue, !dict.isEmpty,
@@ -95,25 +95,10 @@ public struct TorchCheckpoint: Sendable {
                 throw LMConvError("\(source): '\(key)' has a non-string key \(name)")
             }
             guard let tensor = value.tensorValue else {
-                throw LMConvError("\(source): '\(key).\(name)' is a \(Self.kind(of: value)), not a tensor")
+                throw LMConvError("\(source): '\(key).\(name)' is a \(value.kindName), not a tensor")
             }
             tensors[name] = tensor
         }
         return tensors
-    }
-
-    private static func kind(of value: PickleValue) -> String {
-        switch value {
-        case .none: return "None"
-        case .bool: return "bool"
-        case .int, .bigInt: return "int"
-        case .float: return "float"
-        case .string: return "str"
-        case .bytes: return "bytes"
-        case .list: return "list"
-        case .tuple: return "tuple"
-        case .dict: return "dict"
-        case .tensor: return "tensor"
-        }
     }
 }
