@@ -55,6 +55,12 @@ public struct ReferenceFixture {
 
     public var orderCount: Int { (expected["orders"] as! [Any]).count }
 
+    /// The kernel masks of the i-th order for the fixture's kernel size and dilation.
+    public func masks(_ i: Int) throws -> OrderMasks {
+        let cfg = configuration
+        return try OrderMasks(order: order(i), kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
+    }
+
     /// The model with the fixture's weights.
     public func model() throws -> LocallyMaskedPixelCNN {
         let model = try LocallyMaskedPixelCNN(configuration: configuration)

@@ -10,7 +10,7 @@ final class ReferenceParityTests: XCTestCase {
         let cfg = model.configuration
         let x = try fixture.tensor("x")
         var rng = Xoshiro256(seed: 1)
-        let masks0 = try OrderMasks(order: fixture.order(0), kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
+        let masks0 = try fixture.masks(0)
         XCTAssertEqual(masks0.initial, try fixture.tensor("mask_init_order0"))
         XCTAssertEqual(masks0.undilated, try fixture.tensor("mask_undilated_order0"))
         XCTAssertEqual(masks0.dilated, try fixture.tensor("mask_dilated_order0"))
@@ -21,7 +21,7 @@ final class ReferenceParityTests: XCTestCase {
                     absoluteTolerance: 1e-4, "\(name) output under order 0")
         let expectedNLL = fixture.perImagePerOrderNLL
         for o in 0..<fixture.orderCount {
-            let masks = try OrderMasks(order: fixture.order(o), kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
+            let masks = try fixture.masks(o)
             let (out, _) = model.forward(x, masks: masks, rng: &rng)
             let nll = negativeLogLikelihood(output: out, target: x, configuration: cfg).perImageNLL
             assertClose(nll.map(Float.init), expectedNLL.map { Float($0[o]) }, relativeTolerance: 1e-4,
@@ -41,7 +41,7 @@ extension ReferenceParityTests {
         let cfg = model.configuration
         let x = try fixture.tensor("x")
         var rng = Xoshiro256(seed: 1)
-        let masks = try OrderMasks(order: fixture.order(0), kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
+        let masks = try fixture.masks(0)
         let (output, cache) = model.forward(x, masks: masks, rng: &rng)
         let evaluation = negativeLogLikelihood(output: output, target: x, configuration: cfg, wantGradient: true)
         assertClose(Float(evaluation.total), (fixture.expected["train_loss_order0_nats_sum"] as! NSNumber).floatValue,
@@ -78,7 +78,7 @@ extension ReferenceParityTests {
             with: Data(contentsOf: fixture.directory.appendingPathComponent("train10.json"))) as! [String: Any]
         let expected = (json["losses"] as! [NSNumber]).map(\.floatValue)
         var rng = Xoshiro256(seed: 1)
-        let masks = try OrderMasks(order: fixture.order(0), kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
+        let masks = try fixture.masks(0)
         var adam = AdamOptimizer(parameterCount: model.parameters.totalCount, learningRate: 1e-3)
         var losses: [Float] = []
         for _ in 0..<10 {
