@@ -29,8 +29,8 @@ public struct PerturbableScalars {
     /// The elements of one parameter of a store.
     public static func parameter(_ slot: ParameterSlot, in store: ParameterStore) -> PerturbableScalars {
         PerturbableScalars(name: slot.name, count: slot.count,
-                           get: { store.values[slot.offset + $0] },
-                           set: { store.values[slot.offset + $0] = $1 })
+                           get: { store.value(at: slot.offset + $0) },
+                           set: { store.setValue($1, at: slot.offset + $0) })
     }
 }
 
@@ -172,7 +172,7 @@ public func assertParameterGradients(
     _ message: @autoclosure () -> String = "", file: StaticString = #filePath, line: UInt = #line,
     loss: () -> Double
 ) {
-    let analytic = Array(store.gradients)
+    let analytic = store.allGradients
     for slot in slots ?? store.slots {
         assertGradient(.parameter(slot, in: store),
                        analytic: Array(analytic[slot.offset..<(slot.offset + slot.count)]),
@@ -215,7 +215,7 @@ public func uniformTensorAwayFromZero(_ shape: [Int], magnitude: ClosedRange<Flo
 /// Overwrites every parameter of `store` with uniform values in `range`.
 public func fillUniform(_ store: ParameterStore, in range: ClosedRange<Float>, using rng: inout Xoshiro256) {
     for i in 0..<store.totalCount {
-        store.values[i] = range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUniform()
+        store.setValue(range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextUniform(), at: i)
     }
 }
 
@@ -237,7 +237,7 @@ public func randomizeModelParameters(_ model: LocallyMaskedPixelCNN, weightScale
             } else {
                 value = u - 0.5
             }
-            store.values[slot.offset + i] = value
+            store.setValue(value, at: slot.offset + i)
         }
     }
 }

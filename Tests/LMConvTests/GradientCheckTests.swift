@@ -32,7 +32,7 @@ final class GradientCheckTests: XCTestCase {
     static func randomizeParameters(_ store: ParameterStore, using rng: inout Xoshiro256) {
         fillUniform(store, in: -0.5...0.5, using: &rng)
         for slot in store.slots where slot.name.hasSuffix("weight_g") {
-            for i in 0..<slot.count { store.values[slot.offset + i] = 0.5 + rng.nextUniform() }
+            for i in 0..<slot.count { store.setValue(0.5 + rng.nextUniform(), at: slot.offset + i) }
         }
     }
 
@@ -293,7 +293,7 @@ final class GradientCheckTests: XCTestCase {
         let label = "network \(kind), \(normalization), learn masks \(learnMasks), n_bits \(nBits)"
         // Deep and in Float: a few elements of every parameter, with a step large enough to beat the Float noise.
         // Small entries are judged against the largest gradient of the whole network rather than of their tensor.
-        let largest = Double(store.gradients.map(abs).max() ?? 0)
+        let largest = Double(store.allGradients.map(abs).max() ?? 0)
         XCTAssertGreaterThan(largest, 0, file: file, line: line)
         let options = FiniteDifferenceOptions(epsilon: 1e-3, relativeTolerance: 2e-2, absoluteTolerance: 1e-3 * largest,
                                               scaleTolerance: 0, maxElements: 5, seed: seed)

@@ -9,8 +9,7 @@ final class IncrementalSamplerTests: XCTestCase {
     private func model(_ cfg: ModelConfiguration, seed: UInt64) throws -> LocallyMaskedPixelCNN {
         let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
         var rng = Xoshiro256(seed: seed &+ 1000)
-        let values = model.parameters.values
-        for i in 0..<values.count { values[i] += 0.1 * rng.nextNormal() }
+        model.parameters.allValues = model.parameters.allValues.map { $0 + 0.1 * rng.nextNormal() }
         return model
     }
 

@@ -20,17 +20,17 @@ final class TrainerTests: XCTestCase {
     func testClipGradientNormScalesToTheLimitAndKeepsDirection() throws {
         let model = try tinyModel()
         let store = model.parameters
-        for i in 0..<store.totalCount { store.gradients[i] = Float(i % 7) - 3 }
-        let before = Array(store.gradients)
+        store.allGradients = (0..<store.totalCount).map { Float($0 % 7) - 3 }
+        let before = store.allGradients
         let norm = store.clipGradientNorm(0.5)
         assertClose(norm, Float(before.map { Double($0 * $0) }.reduce(0, +).squareRoot()), relativeTolerance: 1e-5)
         assertClose(store.gradientNorm(), 0.5, relativeTolerance: 1e-4)
-        let scale = store.gradients[1] / before[1]
-        assertClose(Array(store.gradients), before.map { $0 * scale }, relativeTolerance: 1e-5)
+        let scale = store.allGradients[1] / before[1]
+        assertClose(store.allGradients, before.map { $0 * scale }, relativeTolerance: 1e-5)
         // Below the limit nothing changes.
-        let small = Array(store.gradients)
+        let small = store.allGradients
         store.clipGradientNorm(10)
-        XCTAssertEqual(Array(store.gradients), small)
+        XCTAssertEqual(store.allGradients, small)
     }
 
     func testEMAFollowsItsDefinition() throws {
@@ -41,15 +41,15 @@ final class TrainerTests: XCTestCase {
         let model = try tinyModel()
         let trainer = try Trainer(model: model, orders: OrderSpecification(names: ["raster_scan"], variants: 1),
                                   data: tinyData(), options: options)
-        var expected = Array(model.parameters.values)            // the EMA starts at the initial weights
+        var expected = model.parameters.allValues            // the EMA starts at the initial weights
         for _ in 0..<3 {
             try trainer.trainStep()
-            let current = Array(model.parameters.values)
+            let current = model.parameters.allValues
             expected = zip(expected, current).map { 0.5 * $0 + 0.5 * $1 }
         }
         let ema = try trainer.evaluationModel()
-        assertClose(Array(ema.parameters.values), expected, relativeTolerance: 1e-5, absoluteTolerance: 1e-7)
-        XCTAssertNotEqual(Array(ema.parameters.values), Array(model.parameters.values))
+        assertClose(ema.parameters.allValues, expected, relativeTolerance: 1e-5, absoluteTolerance: 1e-7)
+        XCTAssertNotEqual(ema.parameters.allValues, model.parameters.allValues)
     }
 
     func testLearningRateDecaysOncePerEpoch() throws {
@@ -87,8 +87,8 @@ final class TrainerTests: XCTestCase {
         for _ in 0..<5 { losses.append(try second.trainStep().loss) }
 
         XCTAssertEqual(losses, straightLosses)
-        XCTAssertEqual(Array(second.model.parameters.values), Array(straight.model.parameters.values))
+        XCTAssertEqual(second.model.parameters.allValues, straight.model.parameters.allValues)
         let (resumedEMA, straightEMA) = (try second.evaluationModel(), try straight.evaluationModel())
-        XCTAssertEqual(Array(resumedEMA.parameters.values), Array(straightEMA.parameters.values))
+        XCTAssertEqual(resumedEMA.parameters.allValues, straightEMA.parameters.allValues)
     }
 }

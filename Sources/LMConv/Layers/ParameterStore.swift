@@ -12,18 +12,18 @@ public struct ParameterSlot: Sendable, Equatable {
 
 /// All parameters of a model in one flat buffer, their gradients in a second one of the same layout.
 ///
-/// Layers keep ``ParameterSlot``s and read their weights through ``value(_:)`` / accumulate into ``gradient(_:)``.
-/// One layout for everything makes Adam a single loop and a checkpoint a table of names and offsets.
-/// This class is the only owner of the raw parameter memory.
+/// Layers keep ``ParameterSlot``s and read their weights through `value(_:)` / accumulate into `gradient(_:)`
+/// (raw pointers, inside the module only). One layout for everything makes Adam a single loop and a checkpoint a table
+/// of names and offsets. This class is the only owner of the raw parameter memory; outside the module it is reached
+/// through copies and checked element accessors, so no pointer can outlive the store.
 public final class ParameterStore: @unchecked Sendable {
     /// Every parameter in creation order.
     public private(set) var slots: [ParameterSlot] = []
     private var slotIndex: [String: Int] = [:]
-    /// The parameter values, (totalCount). The memory belongs to the store: use it while the store (or the model
-    /// holding it) is alive, e.g. copy it with `Array(store.values)`.
-    public private(set) var values = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
+    /// The parameter values, (totalCount).
+    private(set) var values = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
     /// The gradients, (totalCount), accumulated by backward passes (`+=`) until ``zeroGradients()``.
-    public private(set) var gradients = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
+    private(set) var gradients = UnsafeMutableBufferPointer<Float>(start: nil, count: 0)
     private var sealed = false
 
     public init() {}
@@ -60,13 +60,43 @@ public final class ParameterStore: @unchecked Sendable {
     public func slot(named name: String) -> ParameterSlot? { slotIndex[name].map { slots[$0] } }
 
     /// The first value of a parameter.
-    @inline(__always) public func value(_ slot: ParameterSlot) -> UnsafeMutablePointer<Float> {
+    @inline(__always) func value(_ slot: ParameterSlot) -> UnsafeMutablePointer<Float> {
         values.baseAddress! + slot.offset
     }
 
     /// The first gradient element of a parameter.
-    @inline(__always) public func gradient(_ slot: ParameterSlot) -> UnsafeMutablePointer<Float> {
+    @inline(__always) func gradient(_ slot: ParameterSlot) -> UnsafeMutablePointer<Float> {
         gradients.baseAddress! + slot.offset
+    }
+
+    /// A copy of every value, in slot order (totalCount); setting it overwrites every value.
+    public var allValues: [Float] {
+        get { Array(values) }
+        set {
+            precondition(newValue.count == totalCount, "\(newValue.count) values for \(totalCount) parameters")
+            for i in 0..<totalCount { values[i] = newValue[i] }
+        }
+    }
+
+    /// A copy of every gradient, in slot order (totalCount); setting it overwrites every gradient.
+    public var allGradients: [Float] {
+        get { Array(gradients) }
+        set {
+            precondition(newValue.count == totalCount, "\(newValue.count) gradients for \(totalCount) parameters")
+            for i in 0..<totalCount { gradients[i] = newValue[i] }
+        }
+    }
+
+    /// The value at a flat index (0..<totalCount).
+    public func value(at index: Int) -> Float {
+        precondition(index >= 0 && index < totalCount, "parameter index \(index) out of range")
+        return values[index]
+    }
+
+    /// Sets the value at a flat index (0..<totalCount).
+    public func setValue(_ value: Float, at index: Int) {
+        precondition(index >= 0 && index < totalCount, "parameter index \(index) out of range")
+        values[index] = value
     }
 
     /// A copy of one parameter as a tensor.
