@@ -89,8 +89,9 @@ public enum BLASThreads {
     /// parallelises by itself. Evaluated once, on first use.
     static let useCallerThreadsOnly: Void = { set(1) }()
 
-    /// Sets the BLAS thread count (OpenBLAS only; Accelerate chooses by itself).
-    public static func set(_ count: Int) {
+    /// Sets the BLAS thread count (OpenBLAS only; Accelerate chooses by itself). Internal: ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
+    /// relies on BLAS staying single-threaded, so no other code may change it.
+    static func set(_ count: Int) {
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(count))
         #endif

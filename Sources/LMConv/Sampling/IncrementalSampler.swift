@@ -334,10 +334,7 @@ final class IncrementalSampler {
 
         let steps = task.stepsInOrder
         guard !steps.isEmpty else { return x }
-        // This sampler's own threads split the work; the GEMMs are too small for BLAS threads to pay.
-        let savedBLASThreads = BLASThreads.current
-        BLASThreads.set(1)
-        defer { BLASThreads.set(savedBLASThreads) }
+        // This sampler's own threads split the work; gemm() keeps BLAS itself single-threaded for every caller.
         if let hidden = task.hidden {
             let observed = (0..<HW).filter { !hidden[$0] }
             if !observed.isEmpty { prefill(observed) }
