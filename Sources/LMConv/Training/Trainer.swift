@@ -59,9 +59,7 @@ public final class Trainer {
     public var bestTestBPD: Double?
 
     /// The pixel encoding of training data: dynamic binarisation for binarized models, else n_bits quantisation.
-    public var encoding: PixelEncoding {
-        model.configuration.binarize ? .dynamicBinarization : .bits(model.configuration.nBits)
-    }
+    public var encoding: PixelEncoding { model.configuration.inputEncoding() }
 
     /// A new run.
     public init(model: LocallyMaskedPixelCNN, orders: OrderSpecification, data: ImageDataset,
