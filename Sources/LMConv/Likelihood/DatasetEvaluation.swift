@@ -30,6 +30,8 @@ extension LocallyMaskedPixelCNN {
                 + "\(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
         let effectiveOrders = try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders
+        // Masks once per order, not once per batch.
+        let masks = try effectiveOrders.map { try evaluationMasks($0, region: region) }
         var rng = Xoshiro256(seed: seed)
         var ensemble: [Double] = [], perOrder: [[Double]] = []
         var start = 0
@@ -37,7 +39,7 @@ extension LocallyMaskedPixelCNN {
             let indices = Array(start..<min(start + batchSize, data.count))
             let x = Tensor(shape: [indices.count, cfg.channels, cfg.height, cfg.width],
                            scalars: data.networkInput(indices, encoding: encoding, rng: &rng))
-            let (e, p) = try ensembleNegativeLogLikelihood(of: x, orders: effectiveOrders, region: region)
+            let (e, p) = ensembleNegativeLogLikelihood(of: x, masks: masks, region: region)
             ensemble += e
             for b in 0..<indices.count { perOrder.append(p.map { $0[b] }) }
             start += indices.count

@@ -9,20 +9,37 @@ extension LocallyMaskedPixelCNN {
     ///   - region: when given (row-major H*W flags), the NLL of those pixels only, conditioned on the rest; the order
     ///     should generate the region last, and the masks then treat every other pixel as observed.
     public func negativeLogLikelihood(of x: Tensor, order: GenerationOrder, region: [Bool]? = nil) throws -> [Double] {
-        let cfg = configuration
-        let masks = try OrderMasks(order: order, kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation,
-                                   observed: region.map { $0.map { !$0 } })
-        var rng = Xoshiro256(seed: 0)
-        let (output, _) = forward(x, masks: masks, rng: &rng)
-        return LMConv.negativeLogLikelihood(output: output, target: x, configuration: cfg, region: region).perImageNLL
+        negativeLogLikelihood(of: x, masks: try evaluationMasks(order, region: region), region: region)
     }
 
     /// Per-image NLL under an ensemble of orders: −log( (1/K) Σ_k p(x; order k) ), with the per-order NLLs.
     public func ensembleNegativeLogLikelihood(of x: Tensor, orders: [GenerationOrder], region: [Bool]? = nil) throws
         -> (ensemble: [Double], perOrder: [[Double]])
     {
-        precondition(!orders.isEmpty)
-        let perOrder = try orders.map { try negativeLogLikelihood(of: x, order: $0, region: region) }   // (K, B)
+        ensembleNegativeLogLikelihood(of: x, masks: try orders.map { try evaluationMasks($0, region: region) },
+                                      region: region)
+    }
+
+    /// The masks an evaluation under `order` uses: pixels outside `region` count as observed.
+    func evaluationMasks(_ order: GenerationOrder, region: [Bool]?) throws -> OrderMasks {
+        try OrderMasks(order: order, kernelSize: configuration.kernelSize, maxDilation: configuration.maxDilation,
+                       observed: region.map { $0.map { !$0 } })
+    }
+
+    /// Per-image NLL under one order's precomputed masks.
+    func negativeLogLikelihood(of x: Tensor, masks: OrderMasks, region: [Bool]?) -> [Double] {
+        var rng = Xoshiro256(seed: 0)   // dropout is off outside training; the generator is never drawn from
+        let (output, _) = forward(x, masks: masks, rng: &rng)
+        return LMConv.negativeLogLikelihood(output: output, target: x, configuration: configuration, region: region)
+            .perImageNLL
+    }
+
+    /// The ensemble NLL under precomputed masks, one set per order (K, B per-order NLLs).
+    func ensembleNegativeLogLikelihood(of x: Tensor, masks: [OrderMasks], region: [Bool]?)
+        -> (ensemble: [Double], perOrder: [[Double]])
+    {
+        precondition(!masks.isEmpty)
+        let perOrder = masks.map { negativeLogLikelihood(of: x, masks: $0, region: region) }   // (K, B)
         return (ensembleNLL(perOrder), perOrder)
     }
 }
