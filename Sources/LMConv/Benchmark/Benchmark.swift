@@ -107,22 +107,22 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
     let order = try GenerationOrder.sCurve(height: cfg.height, width: cfg.width)
     let masks = try OrderMasks(order: order, kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation)
     var rng = Xoshiro256(seed: 3)
-    let levels = cfg.binarize ? 2 : 1 << cfg.nBits
+    // One batch of random images, trained on by the library's own Trainer: the step timed is the step users run.
+    let imageSize = cfg.channels * cfg.height * cfg.width
+    let data = ImageDataset(count: batchSize, channels: cfg.channels, height: cfg.height, width: cfg.width,
+                            pixels: (0..<(batchSize * imageSize)).map { _ in UInt8(truncatingIfNeeded: rng.next()) })
+    var options = TrainingOptions()
+    options.batchSize = batchSize
+    options.learningRate = 1e-4
+    let trainer = try Trainer(model: model, orders: OrderSpecification(names: ["s_curve"], variants: 1), data: data,
+                              options: options)
     let x = Tensor(shape: [batchSize, cfg.channels, cfg.height, cfg.width],
-                   scalars: (0..<(batchSize * cfg.channels * cfg.height * cfg.width)).map { _ in
-                       binValue(Int(rng.next() % UInt64(levels)), levels: levels) })
-    var adam = AdamOptimizer(parameterCount: model.parameters.totalCount, learningRate: 1e-4)
-    func trainStep() {
-        let (output, cache) = model.forward(x, masks: masks, training: true, rng: &rng)
-        let evaluation = negativeLogLikelihood(output: output, target: x, configuration: cfg, wantGradient: true)
-        model.parameters.zeroGradients()
-        model.backward(evaluation.dOutput!, cache: cache)
-        adam.update(model.parameters)
-    }
-    for _ in 0..<warmup { trainStep() }
+                   scalars: data.networkInput(Array(0..<batchSize), encoding: cfg.inputEncoding(), rng: &rng))
+    func trainStep() throws { try trainer.trainStep() }
+    for _ in 0..<warmup { try trainStep() }
     var trainTimes: [Double] = []
     for i in 0..<steps {
-        trainTimes.append(measureSeconds(trainStep))
+        trainTimes.append(try measureSeconds(trainStep))
         log?("train step \(i + 1)/\(steps): \(String(format: "%.3f", trainTimes.last!)) s")
     }
     var forwardTimes: [Double] = []
