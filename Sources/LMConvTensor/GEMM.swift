@@ -14,7 +14,8 @@ public enum Transpose: Sendable { case none, transposed }
 /// This calls the platform's BLAS `sgemm`; ``referenceGEMM(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``
 /// is the plain version the tests compare it with.
 ///
-/// Threads: large products are split into column blocks of C, one per core, each a single-threaded BLAS call.
+/// Threads: parallelises over the thread budget. Large products are split into column blocks of C (fixed by the
+/// shape), each a single-threaded BLAS call.
 /// OpenBLAS's own threads would otherwise spin in `sched_yield` between calls and take the cores from the
 /// package's other parallel loops (a quarter of a training step was spent there).
 public func gemm(
@@ -23,14 +24,16 @@ public func gemm(
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     BLASThreads.useCallerThreadsOnly
-    let threads = Parallelism.threadCount
-    // Split only work worth a thread (about 8 MFLOP) and only into column blocks of at least 64.
-    let blocks = Swift.min(threads, n / 64, Swift.max(1, (2 * m * n * k) / 8_000_000))
+    // Split only work worth a thread (about 8 MFLOP) and only into column blocks of at least 64. The blocks depend on
+    // the shape alone, never on the thread budget, so every element of C is computed the same way on any number of
+    // threads (BLAS kernels may round a column differently at a block edge).
+    let blocks = Swift.min(16, n / 64, Swift.max(1, (2 * m * n * k) / 8_000_000))
     if blocks <= 1 {
         singleThreadedGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
                            lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
         return
     }
+    // Inside another parallel region the blocks run on the calling thread (parallelFor never nests).
     parallelFor(blocks, minimumChunk: 1) { range in
         for block in range {
             // Column blocks aligned to 16 floats so each thread writes whole cache lines of C.

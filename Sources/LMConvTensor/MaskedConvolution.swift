@@ -6,14 +6,16 @@
 // Legend: C input channels, OC output channels, B batch, HW = H*W, KK = K*K, N = B*HW, CKK = C*KK.
 // Layouts: input (C, B, H, W); output (OC, B, H, W); weight (OC, CKK); mask (KK, HW).
 
-/// Images per tile: enough columns for an efficient GEMM (about 1024), never more than an even share of the batch.
+/// Images per tile: enough columns for an efficient GEMM (about 1024), and at least two tiles when the batch has two
+/// images, so two cores share the work. Fixed by the shapes alone, never by the thread budget: each image's columns
+/// are then multiplied the same way on any number of threads.
 @inline(__always)
 func imagesPerTile(batch B: Int, pixels HW: Int) -> Int {
-    let share = Swift.max(1, B / Parallelism.threadCount)
-    return Swift.max(1, Swift.min(share, (1024 + HW - 1) / HW))
+    Swift.max(1, Swift.min((B + 1) / 2, (1024 + HW - 1) / HW))
 }
 
-/// Y (OC, N) += Wt (OC, CKK) @ maskedIm2col(X), tiled by images over all cores. `output` holds the bias terms.
+/// Y (OC, N) += Wt (OC, CKK) @ maskedIm2col(X), tiled by images over the thread budget (parallelises).
+/// `output` holds the bias terms.
 public func maskedConvolutionForward(
     output: UnsafeMutablePointer<Float>, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
     mask: UnsafePointer<Float>, channels C: Int, outputChannels OC: Int, batch B: Int, height H: Int, width W: Int,
@@ -44,18 +46,19 @@ public func maskedConvolutionBackward(
     let HW = H * W, N = B * HW, CKK = C * K * K
     let perTile = imagesPerTile(batch: B, pixels: HW)
     let tiles = (B + perTile - 1) / perTile
-    let workers = Swift.min(tiles, Parallelism.threadCount)
-    // One dW accumulator per worker, summed at the end (tiles of one worker accumulate with beta = 1).
-    let partials = UnsafeMutablePointer<Float>.allocate(capacity: workers * OC * CKK)
-    partials.initialize(repeating: 0, count: workers * OC * CKK)
+    // dW partials for a fixed number of groups of tiles (tile t in group t % groups, accumulated in tile order), summed
+    // in group order at the end: the same sums whatever the thread budget, which only decides who runs which group.
+    let groups = Swift.min(tiles, 8)
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: groups * OC * CKK)
+    partials.initialize(repeating: 0, count: groups * OC * CKK)
     defer { partials.deallocate() }
-    parallelFor(workers, minimumChunk: 1) { workerRange in
-        for worker in workerRange {
-            let workspace = Workspace.current
-            let columns = workspace.scratch(.columns, count: CKK * perTile * HW)     // U (CKK, T*HW)
-            let dColumns = workspace.scratch(.gradient, count: CKK * perTile * HW)   // dU (CKK, T*HW)
-            let dW = partials + worker * OC * CKK
-            for tile in stride(from: worker, to: tiles, by: workers) {
+    parallelFor(groups, minimumChunk: 1) { groupRange in
+        let workspace = Workspace.current
+        let columns = workspace.scratch(.columns, count: CKK * perTile * HW)     // U (CKK, T*HW)
+        let dColumns = workspace.scratch(.gradient, count: CKK * perTile * HW)   // dU (CKK, T*HW)
+        for group in groupRange {
+            let dW = partials + group * OC * CKK
+            for tile in stride(from: group, to: tiles, by: groups) {
                 let b0 = tile * perTile, T = Swift.min(perTile, B - b0), cols = T * HW
                 im2colRows(0..<CKK, columns: columns, columnStride: cols, input: input + b0 * HW, channelStride: N,
                            images: T, mask: mask, height: H, width: W, kernelSize: K, dilation: D)
@@ -71,8 +74,8 @@ public func maskedConvolutionBackward(
         }
     }
     dWeight.initialize(repeating: 0, count: OC * CKK)
-    for worker in 0..<workers {
-        let p = partials + worker * OC * CKK
+    for group in 0..<groups {
+        let p = partials + group * OC * CKK
         for i in 0..<(OC * CKK) { dWeight[i] += p[i] }
     }
 }

@@ -19,14 +19,14 @@ struct BenchCommand: ParsableCommand {
     var naiveSteps: Int = 24
     @Flag(help: "Print one JSON object on stdout.") var json = false
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func run() throws {
-        let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 > 0 }) else {
-            throw ValidationError("--size must look like 28x28, got '\(size)'")
-        }
+        threadOptions.apply()
+        guard let (height, width) = parseImageSize(size) else { throw ValidationError(imageSizeError(size)) }
         var model = self.model
         if channels == 1 && model.nBits == nil { model.binarize = true }   // one channel: the binarized benchmark
-        let cfg = model.configuration(channels: channels, height: parts[0], width: parts[1])
+        let cfg = model.configuration(channels: channels, height: height, width: width)
         try cfg.validate()
         let report = try runBenchmark(configuration: cfg, batchSize: batchSize, warmup: warmup, steps: steps,
                                       sampling: !noSampling, naiveSteps: naiveSteps,

@@ -44,6 +44,8 @@ struct CompleteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The PNG file to write.", valueName: "file.png"))
     var output: String
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func validate() throws {
         if indices != nil && count != nil { throw ValidationError("give --indices or --count, not both") }
         if let count, !(1...1024).contains(count) { throw ValidationError("--count must be in 1...1024, got \(count)") }
@@ -57,23 +59,25 @@ struct CompleteCommand: ParsableCommand {
     }
 
     func run() throws {
+        threadOptions.apply()
         try checkOutputFile(output)
         let (checkpoint, model) = try checkpointOptions.load()
         let cfg = checkpoint.configuration
         let all = try forOption("--data") { try dataOptions.load(split: .test) }
-        try cfg.checkFits(all, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
+        try cfg.checkChannels(all, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
         let chosen = try indices.map(parseIndices) ?? Array(0..<min(count ?? 4, all.count))
         if let bad = chosen.first(where: { $0 >= all.count }) {
             throw LMConvError("--indices: image \(bad) does not exist (\(dataOptions.name) holds \(all.count) images)")
         }
         guard !chosen.isEmpty else { throw LMConvError("\(dataOptions.name): holds no images") }
-        let hidden = try forOption("--hide") { try loadRegion(hide, height: cfg.height, width: cfg.width) }
-        let (baseOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant)
+        let hidden = try forOption("--hide") { try loadRegion(hide, height: all.height, width: all.width) }
+        let (baseOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant,
+                                                           height: all.height, width: all.width)
 
         let data = all.subset(chosen)
         var rng = Xoshiro256(seed: samplingOptions.seed)
         let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
-        let input = Tensor(shape: [data.count, cfg.channels, cfg.height, cfg.width],
+        let input = Tensor(shape: [data.count, cfg.channels, data.height, data.width],
                            scalars: data.networkInput(Array(0..<data.count), encoding: encoding, rng: &rng))
         let hiddenCount = hidden.filter { $0 }.count
         Terminal.note("completing \(hiddenCount) hidden pixels of \(data.count) image\(data.count == 1 ? "" : "s"), "
@@ -89,7 +93,7 @@ struct CompleteCommand: ParsableCommand {
         bar.finish()
         let picture = CompletionPicture.compose(
             originals: displayPixels(input, configuration: cfg), completions: displayPixels(completions, configuration: cfg),
-            count: data.count, samples: samples, channels: cfg.channels, height: cfg.height, width: cfg.width,
+            count: data.count, samples: samples, channels: cfg.channels, height: data.height, width: data.width,
             hidden: hidden, scale: pictureOptions.scale)
         try PNG.write(picture, to: output)
         print("wrote \(output) (\(picture.width)x\(picture.height))")

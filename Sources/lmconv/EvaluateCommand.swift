@@ -46,6 +46,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Images per batch.")
     var batchSize: Int = 50
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1, got \(limit)") }
         if let v = variants, !(1...8).contains(v) { throw ValidationError("--variants must be in 1...8, got \(v)") }
@@ -57,18 +59,19 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
+        threadOptions.apply()
         let (checkpoint, model) = try checkpointOptions.load()
         let cfg = checkpoint.configuration
         var data = try forOption("--data") { try dataOptions.load(split: .test) }
         if let limit { data = data.prefix(limit) }
-        try cfg.checkFits(data, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
+        try cfg.checkChannels(data, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
         let hidden = try region.map { spec in
-            try forOption("--region") { try loadRegion(spec, height: cfg.height, width: cfg.width) }
+            try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width) }
         }
         var spec = checkpoint.orders
         if !order.isEmpty { spec.names = order }
         let perBase = variants ?? spec.variants
-        let orders = try forOption("--order") { try spec.orders(height: cfg.height, width: cfg.width, variantsPerBase: perBase) }
+        let orders = try forOption("--order") { try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase) }
         let names = spec.orderNames(variantsPerBase: perBase)
         guard data.count > 0 else { throw LMConvError("\(dataOptions.name): holds no images") }
 
@@ -81,7 +84,7 @@ struct EvaluateCommand: ParsableCommand {
             result.perImagePerOrderNLL.map { $0[k] }.reduce(0, +) / Double(data.count)
         }
         let perOrderBPD = perOrderNLL.map { bitsPerDimension(nats: $0, dimensions: result.dimensionsPerImage) }
-        let pixels = hidden.map { $0.filter { $0 }.count } ?? cfg.height * cfg.width
+        let pixels = hidden.map { $0.filter { $0 }.count } ?? data.height * data.width
         if json {
             var fields: [(String, JSON)] = [
                 ("bpd", .number(result.bitsPerDimension)),
@@ -103,7 +106,7 @@ struct EvaluateCommand: ParsableCommand {
         let step = checkpoint.training.map { ", step \($0.step)" } ?? ""
         print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary)\(step))")
         print("data        \(dataOptions.name), \(data.count) images")
-        print("region      " + (region.map { "\($0): \(pixels) of \(cfg.height * cfg.width) pixels, given the rest" }
+        print("region      " + (region.map { "\($0): \(pixels) of \(data.height * data.width) pixels, given the rest" }
                                 ?? "whole image"))
         print("orders      \(orders.count)" + (orders.count == 1 ? "" : " (ensemble)") + ": " + names.joined(separator: ", "))
         print(String(format: "NLL         %.3f nats per image", result.meanNLL))

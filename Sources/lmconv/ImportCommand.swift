@@ -45,7 +45,10 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Variants of each base order: 1, or 8 (the reference's --randomize_order).")
     var variants: Int?
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func run() throws {
+        threadOptions.apply()
         var overrides = TorchImportOverrides(height: height, width: width, maxDilation: maxDilation, nBits: nBits,
                                              variants: variants)
         if let normalization {

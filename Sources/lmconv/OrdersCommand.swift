@@ -25,18 +25,14 @@ struct OrdersCommand: ParsableCommand {
     var output: String
 
     /// `HxW` as (rows, cols).
-    var dimensions: (Int, Int)? {
-        let parts = size.lowercased().split(separator: "x")
-        guard parts.count == 2, let h = Int(parts[0]), let w = Int(parts[1]), h >= 1, w >= 1, h * w <= 1 << 16 else {
-            return nil
-        }
-        return (h, w)
-    }
+    var dimensions: (Int, Int)? { parseImageSize(size) }
+
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         try validateOrderNames([order])
         guard dimensions != nil else {
-            throw ValidationError("--size must be ROWSxCOLS with positive sizes and at most 65536 pixels, got \(size)")
+            throw ValidationError(imageSizeError(size))
         }
         guard variants == 1 || variants == 8 else { throw ValidationError("--variants must be 1 or 8, got \(variants)") }
         if let cellSize, !(1...64).contains(cellSize) {
@@ -45,6 +41,7 @@ struct OrdersCommand: ParsableCommand {
     }
 
     func run() throws {
+        threadOptions.apply()
         try checkOutputFile(output)
         let (h, w) = dimensions!
         let orders = try forOption("--order") {

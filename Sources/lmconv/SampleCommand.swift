@@ -4,11 +4,13 @@ import LMConv
 
 /// The order `--order NAME --variant I` picks for a checkpoint: variant I of the named (or the checkpoint's first)
 /// base order, with the checkpoint's base-order options.
-func chosenOrder(_ checkpoint: Checkpoint, name: String?, variant: Int) throws -> (GenerationOrder, String) {
+/// The order is made for images of `height` x `width`.
+func chosenOrder(_ checkpoint: Checkpoint, name: String?, variant: Int, height: Int, width: Int) throws
+    -> (GenerationOrder, String)
+{
     var spec = checkpoint.orders
     spec.names = [name ?? spec.names[0]]
-    let cfg = checkpoint.configuration
-    let orders = try forOption("--order") { try spec.orders(height: cfg.height, width: cfg.width, variantsPerBase: variant + 1) }
+    let orders = try forOption("--order") { try spec.orders(height: height, width: width, variantsPerBase: variant + 1) }
     return (orders[variant], spec.orderNames(variantsPerBase: variant + 1)[variant])
 }
 
@@ -33,21 +35,32 @@ struct SampleCommand: ParsableCommand {
     @OptionGroup var samplingOptions: SamplingOptions
     @OptionGroup var pictureOptions: PictureOptions
 
+    @Option(help: ArgumentHelp("Image size, rows x columns (default: the size the model was trained at).",
+                               valueName: "HxW"))
+    var size: String?
+
     @Option(help: ArgumentHelp("The PNG file to write.", valueName: "file.png"))
     var output: String
+
+    @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         guard (1...4096).contains(count) else { throw ValidationError("--count must be in 1...4096, got \(count)") }
         guard (0...7).contains(variant) else { throw ValidationError("--variant must be in 0...7, got \(variant)") }
         if let order { try validateOrderNames([order]) }
+        if let size, parseImageSize(size) == nil { throw ValidationError(imageSizeError(size)) }
     }
 
     func run() throws {
+        threadOptions.apply()
         try checkOutputFile(output)
         let (checkpoint, model) = try checkpointOptions.load()
         let cfg = checkpoint.configuration
-        let (generationOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant)
-        Terminal.note("sampling \(count) image\(count == 1 ? "" : "s") of \(cfg.summary) in order \(orderName)")
+        let (height, width) = size.flatMap(parseImageSize) ?? (cfg.height, cfg.width)
+        let (generationOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant, height: height,
+                                                           width: width)
+        let sizeNote = (height, width) == (cfg.height, cfg.width) ? "" : " at \(height)x\(width)"
+        Terminal.note("sampling \(count) image\(count == 1 ? "" : "s") of \(cfg.summary)\(sizeNote) in order \(orderName)")
         let task = SamplingTask(order: generationOrder, count: count, configuration: cfg,
                                 temperature: samplingOptions.temperature)
         var rng = Xoshiro256(seed: samplingOptions.seed)
@@ -59,7 +72,7 @@ struct SampleCommand: ParsableCommand {
         }
         bar.finish()
         let picture = ImageGrid.compose(pixels: displayPixels(images, configuration: cfg), count: count,
-                                        channels: cfg.channels, height: cfg.height, width: cfg.width,
+                                        channels: cfg.channels, height: height, width: width,
                                         separator: 2, scale: pictureOptions.scale)
         try PNG.write(picture, to: output)
         print("wrote \(output) (\(picture.width)x\(picture.height))")

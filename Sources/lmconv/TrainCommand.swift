@@ -102,6 +102,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Append a train record to metrics.jsonl every N steps (default 10).")
     var logEvery: Int?
 
+    @OptionGroup var threadOptions: ThreadOptions
+
     func validate() throws {
         if data == nil && !resume { throw ValidationError("--data is required (a dataset path or fashion-mnist)") }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
@@ -165,6 +167,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
+        threadOptions.apply()
         let directory = URL(fileURLWithPath: output)
         let info = resume ? try TrainingRun.info(in: directory) : nil
         guard let dataSource = data ?? info?.data else {

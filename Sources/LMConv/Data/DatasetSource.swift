@@ -33,6 +33,15 @@ extension ModelConfiguration {
         }
     }
 
+    /// Throws unless `data`'s images have the model's channels; any size fits (the network is convolutional), as
+    /// evaluation, completion and scoring need.
+    public func checkChannels(_ data: ImageDataset, dataSource: String, modelSource: String) throws {
+        guard data.channels == channels else {
+            throw LMConvError("\(dataSource): images have \(data.channels) channel\(data.channels == 1 ? "" : "s"), "
+                + "the model of \(modelSource) takes \(channels)")
+        }
+    }
+
     /// How images become network input for evaluation and completion: binarized models binarise dynamically (drawing
     /// from the caller's generator) or at `binarizeThreshold` when one is given; other models quantise to n_bits.
     public func inputEncoding(binarizeThreshold: UInt8? = nil) -> PixelEncoding {

@@ -21,14 +21,14 @@ public func fastELU(_ x: Float) -> Float {
 
 /// (elu(x), elu(-x)) with one exponential: the one of x, -x that is <= 0 goes through expm1, the other passes.
 @inline(__always)
-func concatELUPair(_ x: Float) -> (Float, Float) {
+public func concatELUPair(_ x: Float) -> (Float, Float) {
     let e = expm1OfNonPositive(-abs(x))
     return x > 0 ? (x, e) : (e, -x)
 }
 
 /// expm1(x) for x <= 0 (see ``fastELU(_:)``); never positive.
 @inline(__always)
-func expm1OfNonPositive(_ x: Float) -> Float {
+public func expm1OfNonPositive(_ x: Float) -> Float {
     let t = Swift.max(Swift.min(x, 0), -17.5)               // expm1f(x) rounds to -1 below about -17.3
     // n = round(t / ln 2) by the 1.5 * 2^23 shifter, whose low mantissa bits then hold n (no trapping conversion).
     let shifted = t * 1.442_695_04 + 12_582_912

@@ -116,9 +116,48 @@ public struct GatedResnet {
         return (dInput, dSkip)
     }
 
-    func initialize(_ store: ParameterStore, using rng: inout Xoshiro256) {
+    public func initialize(_ store: ParameterStore, using rng: inout Xoshiro256) {
         convInput.initialize(store, using: &rng)
         ninSkip?.initialize(store, using: &rng)
         convOut.initialize(store, using: &rng)
+    }
+}
+
+// MARK: - One location at a time (the incremental machinery's step)
+
+extension GatedResnet {
+    /// The block's current parameters in the layouts steps read.
+    public struct StepWeights: Sendable {
+        public let convInput: LocallyMaskedConv2d.StepWeights
+        public let convOut: LocallyMaskedConv2d.StepWeights
+        public let ninSkip: NetworkInNetwork.StepWeights?
+    }
+
+    public func stepWeights(_ store: ParameterStore) -> StepWeights {
+        StepWeights(convInput: convInput.stepWeights(store), convOut: convOut.stepWeights(store),
+                    ninSkip: ninSkip?.stepWeights(store))
+    }
+
+    /// The first half at one location, once conv_input's output is in x (F, nb): x = norm(x) [+ nin_skip(skip)],
+    /// the block's hidden state before its second concat_elu. `skipConcatELU` (2F, nb) is concat_elu of the skip
+    /// input at this location; `term` is scratch for F*nb floats. On the calling thread.
+    public static func stepHidden(_ w: StepWeights, _ x: UnsafeMutablePointer<Float>, skipConcatELU: UnsafePointer<Float>?,
+                           filters F: Int, nb: Int, normalization: Normalization, inverseCount: Float,
+                           statistics: UnsafeMutablePointer<Float>, term: UnsafeMutablePointer<Float>) {
+        normalizationStep(normalization, x, channels: F, nb: nb, inverseCount: inverseCount, statistics: statistics)
+        if let skipConcatELU, let ninSkip = w.ninSkip {
+            NetworkInNetwork.step(ninSkip, input: skipConcatELU, nb: nb, into: term, ldy: nb)
+            for i in 0..<(F * nb) { x[i] += term[i] }
+        }
+    }
+
+    /// The second half at one location, once conv_out's output [a; b] is in h (2F, nb) and og in `output` (F, nb):
+    /// output = og + norm(a) * σ(b). On the calling thread.
+    public static func stepGate(_ h: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, filters F: Int,
+                         nb: Int, normalization: Normalization, inverseCount: Float,
+                         statistics: UnsafeMutablePointer<Float>) {
+        normalizationStep(normalization, h, channels: F, nb: nb, inverseCount: inverseCount, statistics: statistics)
+        let gate = h + F * nb
+        for i in 0..<(F * nb) { output[i] += h[i] * sigmoid(gate[i]) }
     }
 }

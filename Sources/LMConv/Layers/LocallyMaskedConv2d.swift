@@ -153,7 +153,7 @@ public struct LocallyMaskedConv2d {
 
     /// PyTorch's default initialisation of a convolution (weights and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in)));
     /// learned mask weights start at zero... see ``LocallyMaskedPixelCNN`` for the reference's choice.
-    func initialize(_ store: ParameterStore, using rng: inout Xoshiro256) {
+    public func initialize(_ store: ParameterStore, using rng: inout Xoshiro256) {
         weight.initialize(store, using: &rng)
         let bound = 1 / Float(inputChannels * kernelSize * kernelSize).squareRoot()
         if let bias {
@@ -163,6 +163,128 @@ public struct LocallyMaskedConv2d {
         if let maskWeight {
             let p = store.value(maskWeight)
             for i in 0..<maskWeight.count { p[i] = (rng.nextUniform() * 2 - 1) * bound }
+        }
+    }
+}
+
+// MARK: - One location at a time (the incremental machinery's step)
+
+extension LocallyMaskedConv2d {
+    /// The layer's parameters in the layout a one-location step reads: the weight tap-major,
+    /// `weight[o, j*C + c] = Wt[o, c, j]`, so that every run of consecutive taps is one GEMM.
+    public struct StepWeights: Sendable {
+        let inputChannels: Int
+        let outputChannels: Int
+        let taps: Int               // KK
+        let weight: [Float]         // (OC, KK*C)
+        let bias: [Float]?          // (OC)
+        let maskWeight: [Float]?    // (OC, KK)
+    }
+
+    /// Copies the current (effective) parameters into the step layout.
+    public func stepWeights(_ store: ParameterStore) -> StepWeights {
+        let C = inputChannels, OC = outputChannels, KK = kernelSize * kernelSize
+        let (w, _) = weight.materialize(store)            // (OC, C*KK)
+        var tapMajor = [Float](repeating: 0, count: OC * KK * C)
+        for o in 0..<OC { for c in 0..<C { for j in 0..<KK {
+            tapMajor[o * KK * C + j * C + c] = w[o * C * KK + c * KK + j]
+        } } }
+        func copy(_ slot: ParameterSlot?) -> [Float]? {
+            slot.map { Array(UnsafeBufferPointer(start: store.value($0), count: $0.count)) }
+        }
+        return StepWeights(inputChannels: C, outputChannels: OC, taps: KK, weight: tapMajor, bias: copy(bias),
+                           maskWeight: copy(maskWeight))
+    }
+
+    /// y (OC, nb) = the convolution's output at location q for images b0..<b0+nb: bias + mask-weight term + Σ over
+    /// the taps the mask lets through. The input is a kept feature map (HW, C, B). Runs on the calling thread unless
+    /// `rowChunks` > 1, when its GEMMs' output rows are split over that many threads (the caller is then not itself
+    /// inside a parallel region). `columns` holds at least KK*C*nb floats.
+    public static func step(_ w: StepWeights, taps table: TapTable, at q: Int, input x: UnsafePointer<Float>, batch B: Int,
+                     b0: Int, nb: Int, into y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                     rowChunks: Int = 1) {
+        let C = w.inputChannels, OC = w.outputChannels, KK = w.taps
+        let t0 = table.start[q], n = table.start[q + 1] - t0
+        for o in 0..<OC {
+            var term: Float = 0
+            if let mw = w.maskWeight {
+                for t in t0..<(t0 + n) { term += mw[o * KK + table.tap[t]] * table.value[t] }
+            }
+            if let bias = w.bias { term += bias[o] }
+            (y + o * nb).update(repeating: term, count: nb)
+        }
+        guard n > 0 else { return }
+        // Gather the taps' input blocks: columns[(a*C + c)*nb + i] = X[source_a, c, b0 + i] * M[j_a, q].
+        for a in 0..<n {
+            let t = t0 + a, m = table.value[t]
+            let src = x + table.source[t] * C * B + b0, dst = columns + a * C * nb
+            if m == 1 {
+                if nb == B {
+                    dst.update(from: src, count: C * B)
+                } else {
+                    for c in 0..<C { (dst + c * nb).update(from: src + c * B, count: nb) }
+                }
+            } else {
+                for c in 0..<C {
+                    let from = src + c * B, to = dst + c * nb
+                    for i in 0..<nb { to[i] = from[i] * m }
+                }
+            }
+        }
+        // One GEMM per run of consecutive taps (contiguous in the tap-major weight and in the column block), over
+        // output rows o0..<o1.
+        w.weight.withUnsafeBufferPointer { weight in
+            let weight = weight.baseAddress!
+            func multiply(rows: Range<Int>) {
+                var a = 0
+                while a < n {
+                    let j0 = table.tap[t0 + a]
+                    var length = 1
+                    while a + length < n && table.tap[t0 + a + length] == j0 + length { length += 1 }
+                    singleThreadedGEMM(transposeA: .none, transposeB: .none, m: rows.count, n: nb, k: length * C,
+                                       alpha: 1, a: weight + rows.lowerBound * KK * C + j0 * C, lda: KK * C,
+                                       b: columns + a * C * nb, ldb: nb, beta: 1, c: y + rows.lowerBound * nb, ldc: nb)
+                    a += length
+                }
+            }
+            let chunks = rowChunks > 1 && OC * n * C * nb >= 1 << 18 ? min(rowChunks, OC) : 1
+            if chunks == 1 {
+                multiply(rows: 0..<OC)
+            } else {
+                parallelRegion(chunks) { t in multiply(rows: (OC * t / chunks)..<(OC * (t + 1) / chunks)) }
+            }
+        }
+    }
+
+    /// Y (OC, L*B) = the convolution's output at the L locations of `tile`, every image: image b of location l in
+    /// column l*B + b. One GEMM over all K*K taps, those the mask does not let through gathered as zeros. On the
+    /// calling thread. `columns` holds at least KK*C*L*B floats.
+    public static func step(_ w: StepWeights, taps table: TapTable, tile: [Int], input x: UnsafePointer<Float>, batch B: Int,
+                     into y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+        let C = w.inputChannels, OC = w.outputChannels, KK = w.taps, N = tile.count * B
+        columns.update(repeating: 0, count: KK * C * N)
+        for (l, q) in tile.enumerated() {
+            let t0 = table.start[q], t1 = table.start[q + 1]
+            for o in 0..<OC {
+                var term: Float = 0
+                if let mw = w.maskWeight {
+                    for t in t0..<t1 { term += mw[o * KK + table.tap[t]] * table.value[t] }
+                }
+                if let bias = w.bias { term += bias[o] }
+                (y + o * N + l * B).update(repeating: term, count: B)
+            }
+            for t in t0..<t1 {
+                let m = table.value[t], src = x + table.source[t] * C * B
+                let dst = columns + table.tap[t] * C * N + l * B      // rows j*C + c, columns l*B + b
+                for c in 0..<C {
+                    let from = src + c * B, to = dst + c * N
+                    for b in 0..<B { to[b] = from[b] * m }
+                }
+            }
+        }
+        w.weight.withUnsafeBufferPointer { weight in
+            singleThreadedGEMM(transposeA: .none, transposeB: .none, m: OC, n: N, k: KK * C, alpha: 1,
+                               a: weight.baseAddress!, lda: KK * C, b: columns, ldb: N, beta: 1, c: y, ldc: N)
         }
     }
 }

@@ -73,10 +73,40 @@ public struct NetworkInNetwork {
         return dInput
     }
 
-    func initialize(_ store: ParameterStore, using rng: inout Xoshiro256) {
+    public func initialize(_ store: ParameterStore, using rng: inout Xoshiro256) {
         weight.initialize(store, using: &rng)
         let bound = 1 / Float(inputChannels).squareRoot()
         let p = store.value(bias)
         for o in 0..<outputChannels { p[o] = (rng.nextUniform() * 2 - 1) * bound }
+    }
+}
+
+// MARK: - One location at a time (the incremental machinery's step)
+
+extension NetworkInNetwork {
+    /// The layer's current effective parameters, copied for steps.
+    public struct StepWeights: Sendable {
+        let inputChannels: Int
+        let outputChannels: Int
+        let weight: [Float]         // (OC, C)
+        let bias: [Float]           // (OC)
+    }
+
+    public func stepWeights(_ store: ParameterStore) -> StepWeights {
+        let (w, _) = weight.materialize(store)
+        return StepWeights(inputChannels: inputChannels, outputChannels: outputChannels, weight: w,
+                           bias: Array(UnsafeBufferPointer(start: store.value(bias), count: bias.count)))
+    }
+
+    /// y (OC, ·) = W x + b at one location for nb images: x (C, nb) with row stride nb, y with row stride `ldy`.
+    /// On the calling thread.
+    public static func step(_ w: StepWeights, input x: UnsafePointer<Float>, nb: Int, into y: UnsafeMutablePointer<Float>,
+                     ldy: Int) {
+        for o in 0..<w.outputChannels { (y + o * ldy).update(repeating: w.bias[o], count: nb) }
+        w.weight.withUnsafeBufferPointer { weight in
+            singleThreadedGEMM(transposeA: .none, transposeB: .none, m: w.outputChannels, n: nb, k: w.inputChannels,
+                               alpha: 1, a: weight.baseAddress!, lda: w.inputChannels, b: x, ldb: nb, beta: 1, c: y,
+                               ldc: ldy)
+        }
     }
 }

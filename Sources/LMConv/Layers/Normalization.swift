@@ -123,3 +123,29 @@ func ponoBackward(_ dOutput: Tensor, normalized: Tensor, inverseStd: [Float]) ->
     }
     return dx
 }
+
+// MARK: - One location at a time (the incremental machinery's step)
+
+/// Applies `normalization` in place to the first `channels` rows of y (·, nb): the features of nb images at one
+/// location q. `inverseCount` is 1 / (taps the mask lets through at q), order_rescale's factor; `statistics` is
+/// scratch for 2*nb floats. Sums run over the channels in channel order, as ``ponoForward(_:)`` does, so a step
+/// reproduces the full pass. On the calling thread.
+@inline(__always)
+public func normalizationStep(_ normalization: Normalization, _ y: UnsafeMutablePointer<Float>, channels C: Int, nb: Int,
+                       inverseCount: Float, statistics: UnsafeMutablePointer<Float>) {
+    switch normalization {
+    case .none, .weightNorm:
+        return
+    case .orderRescale:
+        for i in 0..<(C * nb) { y[i] *= inverseCount }
+    case .pono:
+        let mean = statistics, scale = statistics + nb
+        mean.update(repeating: 0, count: nb)
+        scale.update(repeating: 0, count: nb)
+        for c in 0..<C { let row = y + c * nb; for i in 0..<nb { mean[i] += row[i] } }
+        for i in 0..<nb { mean[i] /= Float(C) }
+        for c in 0..<C { let row = y + c * nb; for i in 0..<nb { let d = row[i] - mean[i]; scale[i] += d * d } }
+        for i in 0..<nb { scale[i] = 1 / (scale[i] / Float(C - 1) + 1e-5).squareRoot() }
+        for c in 0..<C { let row = y + c * nb; for i in 0..<nb { row[i] = (row[i] - mean[i]) * scale[i] } }
+    }
+}

@@ -15,7 +15,7 @@ public struct DatasetEvaluation: Sendable {
 }
 
 extension LocallyMaskedPixelCNN {
-    /// Evaluates images of `data` in batches.
+    /// Evaluates images of `data` in batches, at the data's size (orders made for that size).
     ///
     /// - Parameters:
     ///   - encoding: how pixels become network inputs (dynamic binarisation draws from `seed`).
@@ -25,9 +25,12 @@ extension LocallyMaskedPixelCNN {
                          region: [Bool]? = nil, batchSize: Int = 32, seed: UInt64 = 0,
                          progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
         let cfg = configuration
-        guard data.channels == cfg.channels, data.height == cfg.height, data.width == cfg.width else {
-            throw LMConvError("images are \(data.channels)x\(data.height)x\(data.width), the model is "
-                + "\(cfg.channels)x\(cfg.height)x\(cfg.width)")
+        // Any image size: the network is convolutional; the orders (and so the masks) must be the images'.
+        guard data.channels == cfg.channels else {
+            throw LMConvError("images have \(data.channels) channels, the model \(cfg.channels)")
+        }
+        if let order = orders.first(where: { $0.height != data.height || $0.width != data.width }) {
+            throw LMConvError("the order is \(order.height)x\(order.width), the images \(data.height)x\(data.width)")
         }
         let effectiveOrders = try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders
         // Masks once per order, not once per batch.
@@ -37,7 +40,7 @@ extension LocallyMaskedPixelCNN {
         var start = 0
         while start < data.count {
             let indices = Array(start..<min(start + batchSize, data.count))
-            let x = Tensor(shape: [indices.count, cfg.channels, cfg.height, cfg.width],
+            let x = Tensor(shape: [indices.count, cfg.channels, data.height, data.width],
                            scalars: data.networkInput(indices, encoding: encoding, rng: &rng))
             let (e, p) = ensembleNegativeLogLikelihood(of: x, masks: masks, region: region)
             ensemble += e
@@ -45,7 +48,7 @@ extension LocallyMaskedPixelCNN {
             start += indices.count
             progress?(start)
         }
-        let pixels = region.map { $0.filter { $0 }.count } ?? cfg.height * cfg.width
+        let pixels = region.map { $0.filter { $0 }.count } ?? data.height * data.width
         return DatasetEvaluation(perImageNLL: ensemble, perImagePerOrderNLL: perOrder,
                                  dimensionsPerImage: pixels * cfg.channels)
     }

@@ -22,9 +22,10 @@ public struct LikelihoodEvaluation {
 ///   - wantGradient: also return the gradient of the summed NLL with respect to `output`.
 public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration cfg: ModelConfiguration,
                                   region: [Bool]? = nil, wantGradient: Bool = false) -> LikelihoodEvaluation {
-    let B = target.shape[0], C = cfg.channels, HW = cfg.height * cfg.width, OC = cfg.outputChannels
-    precondition(target.shape == [B, C, cfg.height, cfg.width], "target \(target.shape) does not fit the model")
-    precondition(output.shape == [OC, B, cfg.height, cfg.width], "output \(output.shape) does not fit the model")
+    precondition(target.shape.count == 4 && target.shape[1] == cfg.channels, "target \(target.shape) does not fit the model")
+    let (B, C, H, W) = (target.shape[0], cfg.channels, target.shape[2], target.shape[3])
+    let HW = H * W, OC = cfg.outputChannels
+    precondition(output.shape == [OC, B, H, W], "output \(output.shape) does not fit the target \(target.shape)")
     precondition(region == nil || region!.count == HW)
     let N = B * HW
     var pixelLogProbability = [Double](repeating: 0, count: N)
@@ -48,7 +49,7 @@ public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration 
                                 logP = binaryLogProbability(params, value: values[0], gradient: &dParams)
                             } else {
                                 logP = mixtureLogProbability(params, values: values, mixtures: cfg.mixtures,
-                                                             halfBin: C == 1 ? 1.0 / 255 : 1 / Double((1 << cfg.nBits) - 1),
+                                                             halfBin: halfBinWidth(cfg),
                                                              gradient: &dParams)
                             }
                             lp[n] = logP

@@ -15,16 +15,16 @@ extension LocallyMaskedPixelCNN {
                          temperature: Float = 1, rng: inout Xoshiro256, naive: Bool = false,
                          onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration
-        guard images.shape.count == 4, images.shape[1] == cfg.channels, images.shape[2] == cfg.height,
-              images.shape[3] == cfg.width else {
-            throw LMConvError("images of shape \(images.shape) do not fit the model's \(cfg.channels)x\(cfg.height)x\(cfg.width)")
+        guard images.shape.count == 4, images.shape[1] == cfg.channels else {
+            throw LMConvError("images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
         }
+        let (H, W) = (images.shape[2], images.shape[3])
         guard samples >= 1 else { throw LMConvError("the number of completions per image must be >= 1, got \(samples)") }
-        guard hidden.count == cfg.height * cfg.width, hidden.contains(true) else {
-            throw LMConvError("the hidden region must flag at least one of the \(cfg.height * cfg.width) pixels")
+        guard hidden.count == H * W, hidden.contains(true) else {
+            throw LMConvError("the hidden region must flag at least one of the \(H * W) pixels")
         }
-        let N = images.shape[0], size = cfg.channels * cfg.height * cfg.width
-        var initial = Tensor(shape: [N * samples, cfg.channels, cfg.height, cfg.width])
+        let N = images.shape[0], size = cfg.channels * H * W
+        var initial = Tensor(shape: [N * samples, cfg.channels, H, W])
         for i in 0..<N {
             for k in 0..<samples {
                 for j in 0..<size { initial.scalars[(i * samples + k) * size + j] = images.scalars[i * size + j] }
