@@ -37,7 +37,7 @@ public struct GEMMWork: Sendable {
     /// The GEMM work of one forward and one backward pass over `batch` images.
     public init(configuration cfg: ModelConfiguration, batch: Int) {
         let N = Double(batch * cfg.height * cfg.width), HW = Double(cfg.height * cfg.width)
-        let F = Double(cfg.filters), R = Double(cfg.resnets), KK = Double(cfg.kernelSize * cfg.kernelSize)
+        let F = Double(cfg.filters), KK = Double(cfg.kernelSize * cfg.kernelSize)
         var forward = 0.0, backward = 0.0
         func conv(_ cin: Double, _ cout: Double) {
             let flop = 2 * cout * cin * KK * N
@@ -46,11 +46,17 @@ public struct GEMMWork: Sendable {
             if cfg.learnWeightForMasks { forward += 2 * cout * KK * HW; backward += 2 * cout * KK * HW }
         }
         func nin(_ cin: Double, _ cout: Double) { let flop = 2 * cout * cin * N; forward += flop; backward += 2 * flop }
-        conv(Double(cfg.channels + 1), F)                                 // u_init
-        let upBlocks = 3 * R, downBlocks = 3 * R + 2
-        for _ in 0..<Int(upBlocks + downBlocks) { conv(2 * F, F); conv(2 * F, 2 * F) }
-        for _ in 0..<Int(downBlocks) { nin(2 * F, F) }                    // nin_skip
-        for _ in 0..<4 { conv(F, F) }                                     // downsize, upsize
+        // Every layer of the network's plan: the same wiring the passes run.
+        for layer in NetworkPlan(configuration: cfg).layers {
+            switch layer {
+            case .convolution(_, let inputChannels, _, _, _):
+                conv(Double(inputChannels), F)                            // u_init, downsize, upsize
+            case .gatedResnet(_, let skip):
+                conv(2 * F, F)                                            // conv_input
+                conv(2 * F, 2 * F)                                        // conv_out
+                if skip != nil { nin(2 * F, F) }                          // nin_skip
+            }
+        }
         nin(F, Double(cfg.outputChannels))                                // nin_out
         forwardFlop = forward
         backwardFlop = backward

@@ -354,12 +354,8 @@ struct WeightShapes {
             convBias = weights["u_init.bias"] != nil
             learnWeightForMasks = weights["u_init.mask_weight"] != nil
         }
-        // down_layers.1 holds R + 1 gated resnets (down_layers.0 and up_layers hold R, possibly none).
-        let prefix = "down_layers.1.u_stream."
-        let indices = Set(weights.keys.filter { $0.hasPrefix(prefix) }.compactMap {
-            Int($0.dropFirst(prefix.count).prefix { $0 != "." })
-        })
-        if let top = indices.max(), indices.count == top + 1 { resnets = top }
+        // R from the gated resnets' names, as the network's plan lays them out.
+        resnets = NetworkPlan.inferResnets(fromParameterNames: Set(weights.keys))
         outputChannels = weights["nin_out.lin_a.bias"]?.shape.first ?? weights["nin_out.lin_a.weight_v"]?.shape.first
     }
 

@@ -22,8 +22,7 @@ extension LocallyMaskedPixelCNN {
 
     /// The masks an evaluation under `order` uses: pixels outside `region` count as observed.
     func evaluationMasks(_ order: GenerationOrder, region: [Bool]?) throws -> OrderMasks {
-        try OrderMasks(order: order, kernelSize: configuration.kernelSize, maxDilation: configuration.maxDilation,
-                       observed: region.map { $0.map { !$0 } })
+        try masks(for: order, observed: region.map { $0.map { !$0 } })
     }
 
     /// Per-image NLL under one order's precomputed masks.

@@ -14,6 +14,8 @@ public final class LocallyMaskedPixelCNN {
     /// The plan's layers, built (index i produces value i).
     let layers: [NetworkLayer]
     let ninOut: NetworkInNetwork                // F -> OC
+    /// Masks made so far, per order and size.
+    let maskCache = MaskCache()
 
     /// A layer of the plan with its parameters.
     enum NetworkLayer {

@@ -47,7 +47,9 @@ extension GenerationOrder {
 
     /// The variant list of the reference's training script: for each base order name (in the given sequence), the base
     /// order changed by the options `base_order_transpose`, then `base_order_reflect_rows`, then `base_order_reflect_cols`,
-    /// followed by its variants 0..<`variants` (1: the base only; 8: all of them, as with `randomize_order`).
+    /// followed by its variants 0..<`variants` (1: the base only; 8: all of them, as with `randomize_order`). On a
+    /// non-square H x W image (where the reference has no transpose), variants 4-7 are the base order of the W x H
+    /// image transposed onto H x W, then reflected as variants 0-3 are.
     public static func variantList(
         baseNames: [String], height: Int, width: Int, variants: Int,
         baseTranspose: Bool = false, baseReflectRows: Bool = false, baseReflectCols: Bool = false
@@ -56,13 +58,26 @@ extension GenerationOrder {
         guard variants == 1 || variants == 8 else {
             throw LMConvError("number of generation order variants must be 1 or 8, got \(variants)")
         }
-        var result: [GenerationOrder] = []
-        for name in baseNames {
-            var base = try GenerationOrder(named: name, height: height, width: width)
+        func baseOrder(_ name: String, _ h: Int, _ w: Int) throws -> GenerationOrder {
+            var base = try GenerationOrder(named: name, height: h, width: w)
             if baseTranspose { base = try base.transpose() }
             if baseReflectRows { base = base.reflectRows() }
             if baseReflectCols { base = base.reflectCols() }
-            for i in 0..<variants { result.append(try base.variant(i)) }
+            return base
+        }
+        var result: [GenerationOrder] = []
+        for name in baseNames {
+            let base = try baseOrder(name, height, width)
+            // On a non-square image, variants 4-7 transpose the base order of the W x H image onto this one (on a
+            // square image that is the reference's transpose).
+            let transposed = variants > 4 && height != width
+                ? GenerationOrder(unchecked: height, width, try baseOrder(name, width, height).pixels.map {
+                    PixelCoordinate(row: $0.col, col: $0.row)
+                }) : nil
+            for i in 0..<variants {
+                guard i >= 4, let transposed else { result.append(try base.variant(i)); continue }
+                result.append(try transposed.variant(i - 4))
+            }
         }
         return result
     }

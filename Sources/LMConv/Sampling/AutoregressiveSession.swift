@@ -74,8 +74,7 @@ public final class AutoregressiveSession {
         height = H
         width = W
         self.order = order
-        let masks = try OrderMasks(order: order, kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation,
-                                   observed: observed)
+        let masks = try model.masks(for: order, observed: observed)
         // Pixels not observed start at zero, as the reference's sampler has them.
         var x = images
         let C = cfg.channels

@@ -35,11 +35,6 @@ public struct SamplingTask {
     /// The pixels known before generation starts (the complement of ``hidden``), or nil.
     public var observed: [Bool]? { hidden.map { $0.map { !$0 } } }
 
-    /// The masks for this task: pixels not hidden count as observed.
-    func masks(_ cfg: ModelConfiguration) throws -> OrderMasks {
-        try OrderMasks(order: order, kernelSize: cfg.kernelSize, maxDilation: cfg.maxDilation, observed: observed)
-    }
-
     func validate(_ cfg: ModelConfiguration) throws {
         guard initial.shape.count == 4, initial.shape[1] == cfg.channels else {
             throw LMConvError("images of shape \(initial.shape) do not fit the model's \(cfg.channels) channels")
