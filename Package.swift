@@ -42,5 +42,5 @@ let package = Package(
         .testTarget(name: "LMConvTests", dependencies: ["LMConv", "TestSupport"]),
         .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

@@ -10,17 +10,29 @@ public func parallelFor(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<I
         if count > 0 { body(0..<count) }
         return
     }
+    parallelPerform(iterations: chunks) { chunk in
+        let start = count * chunk / chunks
+        let end = count * (chunk + 1) / chunks
+        if start < end { body(start..<end) }
+    }
+}
+
+/// Runs `body(i)` for every `i` in `0..<iterations` on all cores and returns when all have run
+/// (`DispatchQueue.concurrentPerform` for a body that is not `@Sendable`, such as one capturing buffer pointers).
+///
+/// The caller guarantees that different iterations write disjoint memory.
+public func parallelPerform(iterations: Int, _ body: (Int) -> Void) {
     withoutActuallyEscaping(body) { body in
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-            let start = count * chunk / chunks
-            let end = count * (chunk + 1) / chunks
-            if start < end { body(start..<end) }
-        }
+        // Safe to share the non-Sendable body across threads: concurrentPerform returns only after every iteration
+        // ran (the body does not escape), and iterations write disjoint memory (the caller's contract above).
+        nonisolated(unsafe) let body = body
+        DispatchQueue.concurrentPerform(iterations: iterations) { body($0) }
     }
 }
 
 /// How many threads the non-GEMM loops use (the GEMM's own threads are set by the BLAS library).
 public enum Parallelism {
+    // Not synchronised: set it before starting work (at launch, or between runs), never while loops are running.
     nonisolated(unsafe) public static var threadCount: Int = {
         #if canImport(Glibc)
         return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

@@ -9,6 +9,8 @@ final class ToolTests: XCTestCase {
     // MARK: - Shared fixtures
 
     /// A temporary directory with train/test IDX files and one trained checkpoint, made once for the whole class.
+    /// Safe unsynchronised: written once by the class `setUp()`, before any test of the class runs (XCTest runs them
+    /// serially), then only read.
     nonisolated(unsafe) static var shared: (directory: String, train: String, test: String, checkpoint: String)?
 
     /// Training options for a tiny, fast run on the 8x8 data.

@@ -350,7 +350,7 @@ final class IncrementalSampler {
             if chunks == 1 {
                 step(q, b0: 0, nb: B, scratch: scratch[0], parameters: parametersBuffer)
             } else {
-                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                parallelPerform(iterations: chunks) { chunk in
                     let b0 = B * chunk / chunks, b1 = B * (chunk + 1) / chunks
                     step(q, b0: b0, nb: b1 - b0, scratch: scratch[chunk], parameters: parametersBuffer)
                 }
@@ -389,7 +389,7 @@ final class IncrementalSampler {
         }
         defer { for b in buffers { b.columns.deallocate(); b.output.deallocate() } }
         for stage in stages {
-            DispatchQueue.concurrentPerform(iterations: threads) { chunk in
+            parallelPerform(iterations: threads) { chunk in
                 let s = scratch[chunk], (columns, output) = buffers[chunk]
                 for t in stride(from: chunk, to: tiles.count, by: threads) {
                     let tile = tiles[t], plan = stage.plan, n = tile.count * batch
@@ -517,7 +517,7 @@ final class IncrementalSampler {
             if chunks == 1 {
                 multiply(rows: 0..<OC)
             } else {
-                DispatchQueue.concurrentPerform(iterations: chunks) { t in
+                parallelPerform(iterations: chunks) { t in
                     multiply(rows: (OC * t / chunks)..<(OC * (t + 1) / chunks))
                 }
             }

@@ -6,7 +6,7 @@ import Foundation
 /// (Adam's moments, as PyTorch names them); `ema.<name>` (the moving average of the weights). Metadata (JSON
 /// strings): `lmconv.format`, `lmconv.model` (``ModelConfiguration``), `lmconv.orders` (``OrderSpecification``),
 /// `lmconv.training` (``TrainingState``, training checkpoints only).
-public struct Checkpoint {
+public struct Checkpoint: Sendable {
     public static let formatVersion = "swift-lmconv checkpoint 1"
     public var configuration: ModelConfiguration
     public var orders: OrderSpecification

@@ -89,7 +89,7 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
 }
 
 /// Something that happened during ``TrainingRun/run(onEvent:)``, for progress displays.
-public enum TrainingEvent {
+public enum TrainingEvent: Sendable {
     /// An optimizer step finished; `imagesPerSecond` is measured over the steps since the last log record.
     case step(TrainingStepResult, step: Int, totalSteps: Int, imagesPerSecond: Double)
     /// A record was appended to `metrics.jsonl`.
