@@ -108,9 +108,9 @@ public enum PNG {
         return file
     }
 
-    /// Writes `image` as a PNG file at `path`, atomically (a temporary file in the same directory, then a rename).
+    /// Writes `image` as a PNG file at `path`, atomically (``AtomicFile``).
     public static func write(_ image: RGBImage, to path: String) throws {
-        try DataFile.writeAtomically(encode(image), to: path)
+        try AtomicFile.write(encode(image), to: path)
     }
 
     /// Reads the PNG file at `path`.

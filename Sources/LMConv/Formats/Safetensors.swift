@@ -222,21 +222,9 @@ public struct SafetensorsFile: Sendable, Equatable {
         return out
     }
 
-    /// Writes the file atomically: a temporary file in the same directory, then a rename over `url`,
-    /// so a reader never sees a half-written file.
+    /// Writes the file atomically and durably (``AtomicFile``): a reader never sees a half-written file.
     public func write(to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(serialized()).write(to: temporary)
-        } catch {
-            throw LMConvError("\(url.path): cannot write the safetensors file (\(error.localizedDescription))")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw LMConvError("\(url.path): cannot move the written safetensors file into place (\(reason))")
-        }
+        try AtomicFile.write(serialized(), to: url.path)
     }
 }
 

@@ -42,7 +42,7 @@ public struct Checkpoint: Sendable {
         return model
     }
 
-    /// Writes the checkpoint atomically (temporary file, then rename): a crash never leaves a half-written file.
+    /// Writes the checkpoint atomically and durably (``AtomicFile``): a crash never leaves a half-written file.
     public func write(to url: URL) throws {
         var tensors: [String: SafetensorsTensor] = [:]
         func put(_ prefix: String, _ named: [String: Tensor]) {

@@ -64,10 +64,10 @@ public final class MetricsLog {
         self.url = url
         let fm = FileManager.default
         if fresh || !fm.fileExists(atPath: url.path) {
-            try DataFile.writeAtomically([], to: url.path)
+            try AtomicFile.write([], to: url.path)
         } else if let step {
             let kept = try Self.lines(in: url).filter { Self.step(ofLine: $0).map { $0 <= step } ?? false }
-            try DataFile.writeAtomically(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
+            try AtomicFile.write(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
         }
         guard let h = FileHandle(forWritingAtPath: url.path) else {
             throw LMConvError("\(url.path): cannot be opened for writing")
@@ -78,11 +78,13 @@ public final class MetricsLog {
 
     deinit { try? handle?.close() }
 
-    /// Appends one record as a line and flushes it to the file.
+    /// Appends one record as a line and flushes it to the disk. (An append, not an ``AtomicFile`` rewrite: a torn
+    /// last line is what a crash can leave, and reading and resuming skip it.)
     public func append(_ record: MetricsRecord) throws {
         guard let handle else { return }
         do {
             try handle.write(contentsOf: Data((record.jsonLine + "\n").utf8))
+            try handle.synchronize()
         } catch {
             throw LMConvError("\(url.path): cannot be written (\(error.localizedDescription))")
         }

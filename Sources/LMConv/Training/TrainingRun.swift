@@ -84,7 +84,7 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try DataFile.writeAtomically(Array(try encoder.encode(self)) + [10], to: url.path)
+        try AtomicFile.write(Array(try encoder.encode(self)) + [10], to: url.path)
     }
 }
 
