@@ -54,14 +54,12 @@ public struct Checkpoint: Sendable {
             put("optimizer.exp_avg.", first)
             put("optimizer.exp_avg_sq.", second)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var metadata = [
             "lmconv.format": Self.formatVersion,
-            "lmconv.model": String(decoding: try encoder.encode(configuration), as: UTF8.self),
-            "lmconv.orders": String(decoding: try encoder.encode(orders), as: UTF8.self),
+            "lmconv.model": try JSONWriter.string(configuration),
+            "lmconv.orders": try JSONWriter.string(orders),
         ]
-        if let training { metadata["lmconv.training"] = String(decoding: try encoder.encode(training), as: UTF8.self) }
+        if let training { metadata["lmconv.training"] = try JSONWriter.string(training) }
         try SafetensorsFile(metadata: metadata, tensors: tensors).write(to: url)
     }
 

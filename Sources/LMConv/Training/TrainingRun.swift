@@ -82,9 +82,7 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
     }
 
     public func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(self)) + [10], to: url.path)
+        try AtomicFile.write(try JSONWriter.bytes(self, pretty: true) + [10], to: url.path)
     }
 }
 
