@@ -18,6 +18,10 @@ let package = Package(
         // C shims with no Swift API of their own. On Apple platforms GEMM uses Accelerate instead of CBLAS.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "SystemZlib", path: "Sources/SystemZlib"),
+        .systemLibrary(name: "SystemPNG", path: "Sources/SystemPNG", providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+        // PNG reading through libpng: the setjmp that libpng's error handling needs, which Swift cannot do.
+        // (A C target does not autolink its system-library dependency the way a Swift import does: hence the setting.)
+        .target(name: "CPNGShim", dependencies: ["SystemPNG"], linkerSettings: [.linkedLibrary("png")]),
         // The small CPU tensor core: storage, GEMM (the only BLAS call site), masked im2col, parallel loops.
         .target(
             name: "LMConvTensor",
@@ -27,7 +31,7 @@ let package = Package(
         .target(
             name: "LMConv",
             dependencies: [
-                "LMConvTensor", "SystemZlib",
+                "LMConvTensor", "SystemZlib", "CPNGShim",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
@@ -42,5 +46,5 @@ let package = Package(
         .testTarget(name: "LMConvTests", dependencies: ["LMConv", "TestSupport"]),
         .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "TestSupport"]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

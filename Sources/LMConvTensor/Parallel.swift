@@ -8,7 +8,8 @@ import Dispatch
 // chunks of fixed size are handed to however many threads there are.
 
 /// Runs `body(i)` for i in 0..<iterations on up to ``Parallelism/threadCount`` threads (on the calling thread when
-/// the budget is 1 or there is one iteration). Must not be called from inside another parallel region.
+/// the budget is 1 or there is one iteration). Must not be called from inside another parallel region. The caller
+/// guarantees that different iterations write disjoint memory.
 public func parallelRegion(_ iterations: Int, _ body: (Int) -> Void) {
     guard iterations > 0 else { return }
     let threads = Swift.min(Parallelism.threadCount, iterations)
@@ -19,6 +20,9 @@ public func parallelRegion(_ iterations: Int, _ body: (Int) -> Void) {
         return
     }
     withoutActuallyEscaping(body) { body in
+        // Safe to share the non-Sendable body across threads: concurrentPerform returns only after every iteration
+        // ran (the body does not escape), and iterations write disjoint memory (the caller's contract).
+        nonisolated(unsafe) let body = body
         if threads == iterations {
             DispatchQueue.concurrentPerform(iterations: iterations) { i in
                 Parallelism.markWorker { body(i) }
@@ -53,8 +57,8 @@ public func parallelFor(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<I
 
 /// The thread budget of the package's parallel loops (BLAS always runs on the calling thread).
 public enum Parallelism {
-    /// The number of threads parallel regions use: all cores unless a command sets it (`--threads N`). Set it once,
-    /// before any parallel work starts.
+    /// The number of threads parallel regions use: all cores unless a command sets it (`--threads N`).
+    // Not synchronised: set it before starting work (at launch, or between runs), never while loops are running.
     nonisolated(unsafe) public static var threadCount: Int = processorCount
 
     /// The machine's online cores.

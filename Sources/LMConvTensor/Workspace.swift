@@ -8,7 +8,7 @@ import Foundation
 /// same thread: callers use it within one kernel call and keep no pointer to it.
 public final class Workspace {
     /// The scratch slots a kernel may ask for; distinct slots can be in use at the same time.
-    public enum Slot: Int, CaseIterable { case columns, gradient, auxiliary }
+    public enum Slot: Int, CaseIterable, Sendable { case columns, gradient, auxiliary }
 
     private var buffers: [UnsafeMutableBufferPointer<Float>]
 

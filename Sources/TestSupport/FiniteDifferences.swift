@@ -35,7 +35,7 @@ public struct PerturbableScalars {
 }
 
 /// How a finite-difference check is run and judged.
-public struct FiniteDifferenceOptions {
+public struct FiniteDifferenceOptions: Sendable {
     /// The step: each scalar is evaluated at x ± epsilon (rounded to Float; the rounded step is what is divided by).
     public var epsilon: Double
     /// An element passes when |analytic − numeric| <= absoluteTolerance + scaleTolerance * scale

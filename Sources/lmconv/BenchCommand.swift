@@ -32,9 +32,7 @@ struct BenchCommand: ParsableCommand {
                                       sampling: !noSampling, naiveSteps: naiveSteps,
                                       log: json ? nil : { print($0) })
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(try JSONWriter.string(report))
         } else {
             print(String(format: """
                 config: %dx%dx%d, F %d, R %d, k %d, D %d, %@, batch %d, %d parameters

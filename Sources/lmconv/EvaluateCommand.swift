@@ -86,20 +86,20 @@ struct EvaluateCommand: ParsableCommand {
         let perOrderBPD = perOrderNLL.map { bitsPerDimension(nats: $0, dimensions: result.dimensionsPerImage) }
         let pixels = hidden.map { $0.filter { $0 }.count } ?? data.height * data.width
         if json {
-            var fields: [(String, JSON)] = [
-                ("bpd", .number(result.bitsPerDimension)),
-                ("nll_nats", .number(result.meanNLL)),
-                ("images", .int(data.count)),
-                ("orders", .array(names.map { .string($0) })),
-                ("region", region.map { .string($0) } ?? .null),
-                ("pixels", .int(pixels)),
-                ("dimensions", .int(result.dimensionsPerImage)),
-                ("per_order_bpd", .array(perOrderBPD.map { .number($0) })),
-                ("per_order_nll_nats", .array(perOrderNLL.map { .number($0) })),
-                ("checkpoint", .string(checkpointOptions.checkpoint)),
-                ("data", .string(dataOptions.data)),
+            var fields: [String: JSON] = [
+                "bpd": .number(result.bitsPerDimension),
+                "nll_nats": .number(result.meanNLL),
+                "images": .int(data.count),
+                "orders": .array(names.map { .string($0) }),
+                "region": region.map { .string($0) } ?? .null,
+                "pixels": .int(pixels),
+                "dimensions": .int(result.dimensionsPerImage),
+                "per_order_bpd": .array(perOrderBPD.map { .number($0) }),
+                "per_order_nll_nats": .array(perOrderNLL.map { .number($0) }),
+                "checkpoint": .string(checkpointOptions.checkpoint),
+                "data": .string(dataOptions.data),
             ]
-            if perImage { fields.append(("per_image_nll_nats", .array(result.perImageNLL.map { .number($0) }))) }
+            if perImage { fields["per_image_nll_nats"] = .array(result.perImageNLL.map { .number($0) }) }
             print(JSON.object(fields).text)
             return
         }

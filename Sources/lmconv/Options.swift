@@ -95,25 +95,32 @@ func forOption<T>(_ option: String, _ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as LMConvError { throw LMConvError("\(option): \(error.message)") }
 }
 
-/// A minimal ordered JSON writer for the tool's `--json` output.
-indirect enum JSON {
+/// A JSON value of the tool's `--json` output, written by ``JSONWriter`` (non-finite numbers as `null`).
+indirect enum JSON: Encodable {
     case number(Double)
     case int(Int)
     case string(String)
     case bool(Bool)
     case null
     case array([JSON])
-    case object([(String, JSON)])
+    case object([String: JSON])
 
+    /// The value as JSON text.
     var text: String {
+        // Cannot fail: every case encodes, non-finite numbers as null.
+        try! JSONWriter.string(self)
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
         switch self {
-        case .number(let v): return v.isFinite ? "\(v)" : "null"
-        case .int(let v): return String(v)
-        case .string(let s): return jsonStringLiteral(s)
-        case .bool(let b): return b ? "true" : "false"
-        case .null: return "null"
-        case .array(let a): return "[" + a.map(\.text).joined(separator: ",") + "]"
-        case .object(let o): return "{" + o.map { jsonStringLiteral($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
+        case .number(let v): if v.isFinite { try container.encode(v) } else { try container.encodeNil() }
+        case .int(let v): try container.encode(v)
+        case .string(let s): try container.encode(s)
+        case .bool(let b): try container.encode(b)
+        case .null: try container.encodeNil()
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
         }
     }
 }

@@ -48,6 +48,8 @@ enum Terminal {
 /// A progress bar on stderr: `label [#####.....] done/total extra ETA m:ss`, redrawn at most ten times a second on a
 /// terminal; elsewhere a plain line at every tenth of the way (or when ``line(_:)`` is called).
 final class ProgressBar {
+    /// Whether stderr's current line holds a partly drawn bar. Safe unsynchronised: the tool's commands draw and
+    /// print only from the one thread that runs them.
     nonisolated(unsafe) static var lineIsDirty = false
     let label: String
     let total: Int

@@ -45,6 +45,25 @@ enum DataTestKit {
         }
     }
 
+    /// A PNG file built chunk by chunk: IHDR (`depth`, `colorType`, `interlace`), the `extra` chunks (type, data),
+    /// one IDAT holding `raw` (filter bytes and scanlines) deflated or `compressed` as is, and IEND.
+    static func png(width: Int, height: Int, depth: UInt8 = 8, colorType: UInt8, interlace: UInt8 = 0,
+                    extra: [(String, [UInt8])] = [], raw: [UInt8] = [], compressed: [UInt8]? = nil) -> [UInt8] {
+        let ihdr = bigEndian(width) + bigEndian(height) + [depth, colorType, 0, 0, interlace]
+        return PNG.signature + pngChunk("IHDR", ihdr) + extra.flatMap { pngChunk($0.0, $0.1) }
+            + pngChunk("IDAT", compressed ?? ZlibCodec.deflate(raw)) + pngChunk("IEND", [])
+    }
+
+    /// One PNG chunk: length, type, data, CRC of type and data.
+    static func pngChunk(_ type: String, _ data: [UInt8]) -> [UInt8] {
+        let body = Array(type.utf8) + data
+        return bigEndian(data.count) + body + bigEndian(Int(ZlibCodec.crc32(body[...])))
+    }
+
+    static func bigEndian(_ v: Int) -> [UInt8] {
+        [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)]
+    }
+
     /// Asserts that `body` throws an `LMConvError` whose message is one line containing every string of `parts`
     /// (normally the file's path and words saying what is wrong).
     static func assertError<T>(

@@ -66,8 +66,8 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(headerLength % 8, 0)
         let header = String(decoding: bytes[8..<(8 + headerLength)], as: UTF8.self)
         // Tensors are laid out sorted by name: a.order (48 bytes) first, then b.weight, empty, scalar.
-        XCTAssertTrue(header.contains("\"a.order\":{\"dtype\":\"I64\",\"shape\":[3,2],\"data_offsets\":[0,48]}"), header)
-        XCTAssertTrue(header.contains("\"b.weight\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[48,72]}"), header)
+        XCTAssertTrue(header.contains("\"a.order\":{\"data_offsets\":[0,48],\"dtype\":\"I64\",\"shape\":[3,2]}"), header)
+        XCTAssertTrue(header.contains("\"b.weight\":{\"data_offsets\":[48,72],\"dtype\":\"F32\",\"shape\":[2,3]}"), header)
         XCTAssertEqual(bytes.count, 8 + headerLength + 48 + 24 + 0 + 4)
         // Little-endian data: the first int64 is 0, the second 1.
         XCTAssertEqual(Array(bytes[(8 + headerLength + 8)..<(8 + headerLength + 16)]), [1, 0, 0, 0, 0, 0, 0, 0])

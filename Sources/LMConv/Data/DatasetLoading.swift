@@ -23,30 +23,34 @@ extension ImageDataset {
         return try loadIDX(images: images, labels: FileManager.default.fileExists(atPath: labels) ? labels : nil)
     }
 
-    /// Loads a dataset from `path`, choosing the format from what the path is:
-    /// - a directory: its CIFAR-10 `.bin` batches if it has any (`data_batch_*.bin` first), otherwise its `.png` images;
-    /// - a file, by its first bytes (gzip-compressed files are decompressed first): IDX images (with the labels of
-    ///   the sibling file named with `labels`/`idx1` for `images`/`idx3`, when it exists), `.npy`, or one PNG image;
-    ///   a file with none of these magic numbers whose name ends in `.bin` is read as a CIFAR-10 batch.
+    /// Loads a dataset from `path`, choosing the format by ``FileKind`` (gzip-compressed files are decompressed
+    /// first):
+    /// - a folder: its CIFAR-10 `.bin` batches if it has any (`data_batch_*.bin` first), otherwise its `.png` images;
+    /// - IDX images (with the labels of the sibling file named with `labels`/`idx1` for `images`/`idx3`, when it
+    ///   exists), a `.npy` array, one PNG image, or a CIFAR-10 batch (no magic number: named `.bin`, or a whole
+    ///   number of records).
     public static func load(path: String) throws -> ImageDataset {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LMConvError("\(path): no such file or directory")
-        }
-        if isDirectory.boolValue {
+        if try FileKind.at(path: path) == .folder {
             return try cifarBatchFiles(in: path).isEmpty ? loadPNGFolder(directory: path) : loadCIFAR(directory: path)
         }
         let bytes = try DataFile.readMaybeGzip(path)
-        if looksLikeIDX(bytes) { return try decodeIDX(bytes, source: path, labels: idxLabelsSibling(of: path)) }
-        if bytes.starts(with: npyMagic) { return try decodeNPY(bytes, source: path) }
-        if bytes.starts(with: PNG.signature) {
+        let kind = FileKind.detect(head: bytes, name: (path as NSString).lastPathComponent, size: bytes.count)
+        switch kind {
+        case .idx: return try decodeIDX(bytes, source: path, labels: idxLabelsSibling(of: path))
+        case .npy: return try decodeNPY(bytes, source: path)
+        case .png:
             let image = try PNG.decode(bytes, source: path)
             return ImageDataset(count: 1, channels: image.channels, height: image.height, width: image.width,
                                 pixels: image.planar)
+        case .cifarBatch: return try decodeCIFAR(bytes, source: path)
+        case .jpeg: throw LMConvError("\(path): JPEG images are not supported (convert them to PNG)")
+        case .safetensors, .zipArchive, .pickleStream:
+            throw LMConvError("\(path): \(kind.description) (a checkpoint?), not a dataset (expected IDX, .npy, PNG, "
+                              + "a CIFAR-10 .bin batch, or a folder of them)")
+        case .gzip, .folder, .unknown:
+            throw LMConvError(
+                "\(path): unrecognised dataset format (expected IDX, .npy, PNG, a CIFAR-10 .bin batch, or a folder of them)")
         }
-        if path.lowercased().hasSuffix(".bin") { return try loadCIFAR(files: [path]) }
-        throw LMConvError(
-            "\(path): unrecognised dataset format (expected IDX, .npy, PNG, a CIFAR-10 .bin batch, or a folder of them)")
     }
 
     /// The labels file that goes with IDX images at `path` (`train-images-idx3-ubyte.gz` ->

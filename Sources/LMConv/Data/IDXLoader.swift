@@ -28,11 +28,6 @@ extension ImageDataset {
         return bytes[offset...].map { Int($0) }
     }
 
-    /// Whether `bytes` starts like an unsigned-byte IDX file.
-    static func looksLikeIDX(_ bytes: [UInt8]) -> Bool {
-        bytes.count >= 4 && bytes[0] == 0 && bytes[1] == 0 && bytes[2] == 0x08 && (1...4).contains(bytes[3])
-    }
-
     private static func idxHeader(
         _ bytes: [UInt8], source: String, expectedDims: Int, kind: String
     ) throws -> (dims: [Int], offset: Int) {

@@ -1,9 +1,6 @@
 /// NumPy's `.npy` format: the magic "\x93NUMPY", a version (1.0: 16-bit header length; 2.0 and 3.0: 32-bit), a
 /// header that is a Python dict literal `{'descr': ..., 'fortran_order': ..., 'shape': (...)}`, then the raw array.
 extension ImageDataset {
-    /// The six bytes every `.npy` file starts with.
-    static let npyMagic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
-
     /// Loads a uint8 `.npy` array (plain or gzip-compressed) of shape (N, H, W) (one channel), (N, C, H, W) or
     /// (N, H, W, C) with C 1 or 3, told apart by which size is 1 or 3 (an error when both are); channels-last data is
     /// transposed to (N, C, H, W).
@@ -13,7 +10,7 @@ extension ImageDataset {
 
     /// Decodes the bytes of a `.npy` file; `source` names it in errors.
     public static func decodeNPY(_ bytes: [UInt8], source: String) throws -> ImageDataset {
-        guard bytes.count >= 10, Array(bytes[0..<6]) == npyMagic else {
+        guard bytes.count >= 10, Array(bytes[0..<6]) == FileKind.npyMagic else {
             throw LMConvError("\(source): not a .npy file (it does not start with \\x93NUMPY)")
         }
         let major = bytes[6]

@@ -45,10 +45,11 @@ public struct RGBImage: Sendable, Equatable {
 /// Reading and writing PNG files (ISO/IEC 15948).
 ///
 /// The encoder writes 8-bit grayscale or RGB, non-interlaced, choosing a filter per row with the usual
-/// minimum-sum-of-absolute-differences heuristic. The decoder reads every standard PNG: all colour types (grayscale,
-/// RGB, palette, grayscale+alpha, RGBA), bit depths 1 to 16, all five filter types and Adam7 interlacing. It returns
-/// 8-bit grayscale or RGB: alpha is dropped (like PIL's `convert`), palettes are expanded to RGB, 16-bit samples are
-/// rounded to 8 bits and 1-, 2- and 4-bit gray is scaled to 0...255.
+/// minimum-sum-of-absolute-differences heuristic. The decoder is libpng (through the C target CPNGShim) and reads
+/// every standard PNG: all colour types (grayscale, RGB, palette, grayscale+alpha, RGBA), bit depths 1 to 16 and
+/// Adam7 interlacing. It returns 8-bit grayscale or RGB: alpha and tRNS transparency are dropped (like PIL's
+/// `convert`), palettes are expanded to RGB, 16-bit samples are rounded to 8 bits (v * 255 / 65535, to nearest) and
+/// 1-, 2- and 4-bit gray is scaled to 0...255.
 public enum PNG {
     /// The eight bytes every PNG file starts with.
     public static let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
@@ -107,9 +108,9 @@ public enum PNG {
         return file
     }
 
-    /// Writes `image` as a PNG file at `path`, atomically (a temporary file in the same directory, then a rename).
+    /// Writes `image` as a PNG file at `path`, atomically (``AtomicFile``).
     public static func write(_ image: RGBImage, to path: String) throws {
-        try DataFile.writeAtomically(encode(image), to: path)
+        try AtomicFile.write(encode(image), to: path)
     }
 
     /// Reads the PNG file at `path`.

@@ -194,23 +194,18 @@ public struct SafetensorsFile: Sendable, Equatable {
     /// The file's bytes: tensors sorted by name and laid out in that order, the header padded with spaces
     /// to a multiple of 8 bytes (so the data section stays aligned).
     public func serialized() -> [UInt8] {
-        var header = "{"
-        var parts: [String] = []
-        if !metadata.isEmpty {
-            let entries = metadata.keys.sorted().map { "\(jsonStringLiteral($0)):\(jsonStringLiteral(metadata[$0]!))" }
-            parts.append("\"__metadata__\":{" + entries.joined(separator: ",") + "}")
-        }
+        var header: [String: HeaderEntry] = [:]
+        if !metadata.isEmpty { header["__metadata__"] = .metadata(metadata) }
         var offset = 0
         let names = tensors.keys.sorted()
         for name in names {
             let tensor = tensors[name]!
-            let shape = tensor.shape.map(String.init).joined(separator: ",")
-            parts.append("\(jsonStringLiteral(name)):{\"dtype\":\"\(tensor.dtype.rawValue)\",\"shape\":[\(shape)],"
-                         + "\"data_offsets\":[\(offset),\(offset + tensor.bytes.count)]}")
+            header[name] = .tensor(dtype: tensor.dtype.rawValue, shape: tensor.shape,
+                                   offsets: [offset, offset + tensor.bytes.count])
             offset += tensor.bytes.count
         }
-        header += parts.joined(separator: ",") + "}"
-        var headerBytes = Array(header.utf8)
+        // Cannot fail: the header holds only strings and integers.
+        var headerBytes = try! JSONWriter.bytes(header)
         while headerBytes.count % 8 != 0 { headerBytes.append(UInt8(ascii: " ")) }
 
         var out: [UInt8] = []
@@ -222,25 +217,34 @@ public struct SafetensorsFile: Sendable, Equatable {
         return out
     }
 
-    /// Writes the file atomically: a temporary file in the same directory, then a rename over `url`,
-    /// so a reader never sees a half-written file.
+    /// Writes the file atomically and durably (``AtomicFile``): a reader never sees a half-written file.
     public func write(to url: URL) throws {
-        let directory = url.deletingLastPathComponent()
-        let temporary = directory.appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).tmp")
-        do {
-            try Data(serialized()).write(to: temporary)
-        } catch {
-            throw LMConvError("\(url.path): cannot write the safetensors file (\(error.localizedDescription))")
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            try? FileManager.default.removeItem(at: temporary)
-            throw LMConvError("\(url.path): cannot move the written safetensors file into place (\(reason))")
-        }
+        try AtomicFile.write(serialized(), to: url.path)
     }
 }
 
 // MARK: - Helpers
+
+/// A value of the header's JSON object: the metadata map, or one tensor's entry.
+private enum HeaderEntry: Encodable {
+    case metadata([String: String])
+    case tensor(dtype: String, shape: [Int], offsets: [Int])
+
+    private enum Keys: String, CodingKey { case dtype, shape, data_offsets }
+
+    func encode(to encoder: Encoder) throws {
+        switch self {
+        case .metadata(let map):
+            var container = encoder.singleValueContainer()
+            try container.encode(map)
+        case .tensor(let dtype, let shape, let offsets):
+            var container = encoder.container(keyedBy: Keys.self)
+            try container.encode(dtype, forKey: .dtype)
+            try container.encode(shape, forKey: .shape)
+            try container.encode(offsets, forKey: .data_offsets)
+        }
+    }
+}
 
 /// A JSON array of integers as `[Int]`, or nil if it is anything else.
 private func integers(_ value: Any?) -> [Int]? {

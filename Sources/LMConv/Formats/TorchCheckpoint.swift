@@ -36,22 +36,16 @@ public struct TorchCheckpoint: Sendable {
         guard FileManager.default.fileExists(atPath: source) else {
             throw LMConvError("\(source): no such checkpoint file")
         }
-        let head: Data
-        do {
-            let handle = try FileHandle(forReadingFrom: url)
-            defer { try? handle.close() }
-            head = try handle.read(upToCount: 4) ?? Data()
-        } catch {
-            throw LMConvError("\(source): cannot read the checkpoint (\(error.localizedDescription))")
-        }
-        if head.starts(with: [0x50, 0x4b]) {  // "PK": a zip archive
+        switch try FileKind.at(path: source) {
+        case .zipArchive:
             return TorchCheckpoint(root: try readZip(url: url, source: source), format: .zip, source: source)
-        }
-        if head.starts(with: [0x80]) {  // PROTO: a bare pickle stream
+        case .pickleStream:
             return TorchCheckpoint(root: try readLegacy(url: url, source: source), format: .legacy, source: source)
+        default:
+            let empty = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue == 0
+            throw LMConvError(empty ? "\(source): the checkpoint file is empty"
+                              : "\(source): not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)")
         }
-        throw LMConvError(head.isEmpty ? "\(source): the checkpoint file is empty"
-                          : "\(source): not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)")
     }
 
     /// The saved command-line options: the `args` entry (a dict, or an `argparse.Namespace` read as the dict of its

@@ -503,16 +503,9 @@ struct ImportResolver {
 private func describeDifferences(args: (ModelConfiguration, OrderSpecification),
                                  given: (ModelConfiguration, OrderSpecification)) -> [String] {
     func fields<T: Encodable>(_ value: T) -> [String: String] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(value),
-              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { return [:] }
-        return object.mapValues { value in
-            if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .sortedKeys]) {
-                return String(decoding: data, as: UTF8.self)
-            }
-            return "\(value)"
-        }
+        guard let data = try? JSONWriter.bytes(value),
+              let object = try? JSONSerialization.jsonObject(with: Data(data)) as? [String: Any] else { return [:] }
+        return object.mapValues { JSONWriter.string(jsonObject: $0) ?? "\($0)" }
     }
     var result: [String] = []
     for (a, g) in [(fields(args.0), fields(given.0)), (fields(args.1), fields(given.1))] {

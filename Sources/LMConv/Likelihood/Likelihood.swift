@@ -5,7 +5,7 @@ import Foundation
 // The output is channel-major, (OC, B, H, W); targets are (B, C, H, W) in [-1, 1].
 
 /// The NLLs of a batch and, when asked, the gradient of their sum.
-public struct LikelihoodEvaluation {
+public struct LikelihoodEvaluation: Sendable {
     /// −log p(x_b) in nats for every image, summed over the pixels counted (all, or the region's).
     public var perImageNLL: [Double]
     /// d(Σ_b perImageNLL[b]) / d(output), (OC, B, H, W); nil unless asked for.

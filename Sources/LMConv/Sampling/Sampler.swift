@@ -8,15 +8,14 @@ extension LocallyMaskedPixelCNN {
     /// - Parameters:
     ///   - rng: the sampling noise.
     ///   - naive: run the whole network once per generated pixel.
-    ///   - isCancelled: asked before every pixel; when it answers true the sampling stops with
-    ///     an error.
     ///   - onStep: called after each step with the row-major pixel index and its output parameters (B, OC).
+    ///   - isCancelled: asked before every pixel; when it answers true the sampling stops with an error.
     /// - Returns: the completed images (B, C, H, W).
     public func sample(_ task: SamplingTask, rng: inout Xoshiro256, naive: Bool = false,
-                       isCancelled: (() -> Bool)? = nil,
-                       onStep: ((Int, [[Float]]) -> Void)? = nil) throws -> Tensor {
+                       onStep: ((Int, [[Float]]) -> Void)? = nil,
+                       isCancelled: (() -> Bool)? = nil) throws -> Tensor {
         naive ? try sampleNaive(task, rng: &rng, onStep: onStep)
-            : try sampleIncremental(task, rng: &rng, isCancelled: isCancelled, onStep: onStep)
+            : try sampleIncremental(task, rng: &rng, onStep: onStep, isCancelled: isCancelled)
     }
 
     /// Generates the task's pixels like ``sampleNaive(_:rng:onStep:)`` (the same images from the same random
@@ -25,8 +24,9 @@ extension LocallyMaskedPixelCNN {
     ///
     /// Memory: the kept feature maps take 4 * H*W * B * (C + 1 + (6R + 2) * 4F + 5F) bytes (98 MB for F = 32, R = 2,
     /// 28x28, B = 16; 1.07 GB for F = 160, R = 5).
-    public func sampleIncremental(_ task: SamplingTask, rng: inout Xoshiro256, isCancelled: (() -> Bool)? = nil,
-                                  onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil) throws -> Tensor {
+    public func sampleIncremental(_ task: SamplingTask, rng: inout Xoshiro256,
+                                  onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil,
+                                  isCancelled: (() -> Bool)? = nil) throws -> Tensor {
         let cfg = configuration
         try task.validate(cfg)
         guard task.initial.shape[0] > 0 else { return task.initial }

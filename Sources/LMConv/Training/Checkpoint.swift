@@ -6,7 +6,7 @@ import Foundation
 /// (Adam's moments, as PyTorch names them); `ema.<name>` (the moving average of the weights). Metadata (JSON
 /// strings): `lmconv.format`, `lmconv.model` (``ModelConfiguration``), `lmconv.orders` (``OrderSpecification``),
 /// `lmconv.training` (``TrainingState``, training checkpoints only).
-public struct Checkpoint {
+public struct Checkpoint: Sendable {
     public static let formatVersion = "swift-lmconv checkpoint 1"
     public var configuration: ModelConfiguration
     public var orders: OrderSpecification
@@ -42,7 +42,7 @@ public struct Checkpoint {
         return model
     }
 
-    /// Writes the checkpoint atomically (temporary file, then rename): a crash never leaves a half-written file.
+    /// Writes the checkpoint atomically and durably (``AtomicFile``): a crash never leaves a half-written file.
     public func write(to url: URL) throws {
         var tensors: [String: SafetensorsTensor] = [:]
         func put(_ prefix: String, _ named: [String: Tensor]) {
@@ -54,14 +54,12 @@ public struct Checkpoint {
             put("optimizer.exp_avg.", first)
             put("optimizer.exp_avg_sq.", second)
         }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
         var metadata = [
             "lmconv.format": Self.formatVersion,
-            "lmconv.model": String(decoding: try encoder.encode(configuration), as: UTF8.self),
-            "lmconv.orders": String(decoding: try encoder.encode(orders), as: UTF8.self),
+            "lmconv.model": try JSONWriter.string(configuration),
+            "lmconv.orders": try JSONWriter.string(orders),
         ]
-        if let training { metadata["lmconv.training"] = String(decoding: try encoder.encode(training), as: UTF8.self) }
+        if let training { metadata["lmconv.training"] = try JSONWriter.string(training) }
         try SafetensorsFile(metadata: metadata, tensors: tensors).write(to: url)
     }
 

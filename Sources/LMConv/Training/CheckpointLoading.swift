@@ -2,7 +2,7 @@ import Foundation
 
 extension Checkpoint {
     /// Loads a checkpoint from a swift-lmconv safetensors file or a PyTorch `.pth` file of the reference
-    /// implementation (zip or legacy serialisation), recognised by its first bytes.
+    /// implementation (zip or legacy serialisation), recognised by its first bytes (``FileKind``).
     ///
     /// - Parameters:
     ///   - configuration: for files that carry none (bare weights, `.pth` without `args`).
@@ -12,15 +12,20 @@ extension Checkpoint {
     public static func load(contentsOf url: URL, configuration: ModelConfiguration? = nil,
                             orders: OrderSpecification? = nil, useEMA: Bool = false,
                             warnings: ((String) -> Void)? = nil) throws -> Checkpoint {
-        guard let handle = FileHandle(forReadingAtPath: url.path) else {
+        let kind: FileKind
+        do { kind = try FileKind.at(path: url.path) } catch {
             throw LMConvError("\(url.path): no such file or not readable")
         }
-        let head = [UInt8](handle.readData(ofLength: 2))
-        try? handle.close()
-        if head == [0x50, 0x4B] || head.first == 0x80 {   // "PK" (zip) or a pickle's PROTO opcode (legacy)
+        switch kind {
+        case .zipArchive, .pickleStream:
             return try importTorchCheckpoint(contentsOf: url, configuration: configuration, orders: orders,
                                              useEMA: useEMA, warnings: warnings)
+        case .folder, .gzip, .idx, .npy, .png, .jpeg:
+            throw LMConvError("\(url.path): \(kind.description), not a checkpoint (expected a swift-lmconv "
+                              + ".safetensors file or a .pth file of the reference implementation)")
+        case .safetensors, .cifarBatch, .unknown:
+            // Not recognisably anything else: the safetensors reader says what is wrong (truncated, bad header).
+            return try read(contentsOf: url, configuration: configuration, orders: orders)
         }
-        return try read(contentsOf: url, configuration: configuration, orders: orders)
     }
 }

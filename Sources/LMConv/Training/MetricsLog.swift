@@ -1,11 +1,11 @@
 import Foundation
 
-/// One line of a run's `metrics.jsonl`: a JSON object whose first key is `step`, written with its keys in a fixed
-/// sequence so the file reads well.
+/// One line of a run's `metrics.jsonl`: a JSON object with the key `step` and the record's fields (written with
+/// sorted keys, like all JSON of the package).
 public struct MetricsRecord: Sendable, Equatable {
     /// The optimizer step the record belongs to.
     public var step: Int
-    /// Further fields in writing sequence: numbers, strings or booleans.
+    /// Further fields: numbers, strings or booleans.
     public var fields: [(String, MetricsValue)]
 
     public init(step: Int, _ fields: [(String, MetricsValue)]) {
@@ -18,26 +18,30 @@ public struct MetricsRecord: Sendable, Equatable {
 
     /// The record as one line of JSON (no newline).
     public var jsonLine: String {
-        "{" + ([("step", MetricsValue.int(step))] + fields).map { "\"\($0.0)\":\($0.1.json)" }.joined(separator: ",") + "}"
+        var object = Dictionary(fields, uniquingKeysWith: { _, last in last })
+        object["step"] = .int(step)
+        // Cannot fail: MetricsValue encodes every value, non-finite numbers as null.
+        return try! JSONWriter.string(object)
     }
 
     public static func == (a: MetricsRecord, b: MetricsRecord) -> Bool { a.jsonLine == b.jsonLine }
 }
 
 /// A value in a ``MetricsRecord``.
-public enum MetricsValue: Sendable, Equatable {
+public enum MetricsValue: Sendable, Equatable, Encodable {
     case int(Int)
     case double(Double)
     case bool(Bool)
     case string(String)
 
     /// The value as JSON; non-finite numbers, which JSON cannot hold, become `null`.
-    public var json: String {
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
         switch self {
-        case .int(let v): return String(v)
-        case .double(let v): return v.isFinite ? "\(v)" : "null"
-        case .bool(let v): return v ? "true" : "false"
-        case .string(let s): return jsonStringLiteral(s)
+        case .int(let v): try container.encode(v)
+        case .double(let v): if v.isFinite { try container.encode(v) } else { try container.encodeNil() }
+        case .bool(let v): try container.encode(v)
+        case .string(let s): try container.encode(s)
         }
     }
 
@@ -64,10 +68,10 @@ public final class MetricsLog {
         self.url = url
         let fm = FileManager.default
         if fresh || !fm.fileExists(atPath: url.path) {
-            try DataFile.writeAtomically([], to: url.path)
+            try AtomicFile.write([], to: url.path)
         } else if let step {
             let kept = try Self.lines(in: url).filter { Self.step(ofLine: $0).map { $0 <= step } ?? false }
-            try DataFile.writeAtomically(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
+            try AtomicFile.write(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
         }
         guard let h = FileHandle(forWritingAtPath: url.path) else {
             throw LMConvError("\(url.path): cannot be opened for writing")
@@ -78,11 +82,13 @@ public final class MetricsLog {
 
     deinit { try? handle?.close() }
 
-    /// Appends one record as a line and flushes it to the file.
+    /// Appends one record as a line and flushes it to the disk. (An append, not an ``AtomicFile`` rewrite: a torn
+    /// last line is what a crash can leave, and reading and resuming skip it.)
     public func append(_ record: MetricsRecord) throws {
         guard let handle else { return }
         do {
             try handle.write(contentsOf: Data((record.jsonLine + "\n").utf8))
+            try handle.synchronize()
         } catch {
             throw LMConvError("\(url.path): cannot be written (\(error.localizedDescription))")
         }

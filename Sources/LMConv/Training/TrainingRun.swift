@@ -82,14 +82,12 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
     }
 
     public func write(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try DataFile.writeAtomically(Array(try encoder.encode(self)) + [10], to: url.path)
+        try AtomicFile.write(try JSONWriter.bytes(self, pretty: true) + [10], to: url.path)
     }
 }
 
 /// Something that happened during ``TrainingRun/run(onEvent:)``, for progress displays.
-public enum TrainingEvent {
+public enum TrainingEvent: Sendable {
     /// An optimizer step finished; `imagesPerSecond` is measured over the steps since the last log record.
     case step(TrainingStepResult, step: Int, totalSteps: Int, imagesPerSecond: Double)
     /// A record was appended to `metrics.jsonl`.

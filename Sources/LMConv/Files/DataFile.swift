@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading and atomically writing whole files, with one-line errors that name the file.
+/// Reading whole files, with one-line errors that name the file (writing is ``AtomicFile``).
 public enum DataFile {
     /// The bytes of the file at `path`.
     public static func read(_ path: String) throws -> [UInt8] {
@@ -21,36 +21,6 @@ public enum DataFile {
         let raw = try read(path)
         guard ZlibCodec.isGzip(raw) else { return raw }
         return try ZlibCodec.inflate(raw, container: .gzip, source: path, sizeHint: gzipSizeHint(raw))
-    }
-
-    /// Writes `bytes` to `path` atomically: into a temporary file in the same directory, flushed, then renamed over
-    /// `path`, so a reader never sees a half-written file and an interrupted write leaves the old file intact.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        let url = URL(fileURLWithPath: path)
-        let directory = url.deletingLastPathComponent().path
-        let temporary = directory + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw LMConvError("\(path): cannot be written (\(String(cString: strerror(errno))))") }
-        var failure: String?
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Foundation.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
-        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        if close(fd) != 0, failure == nil { failure = String(cString: strerror(errno)) }
-        if failure == nil, rename(temporary, path) != 0 { failure = String(cString: strerror(errno)) }
-        if let failure {
-            unlink(temporary)
-            throw LMConvError("\(path): cannot be written (\(failure))")
-        }
     }
 
     /// The uncompressed size a single-member gzip file records in its trailer (modulo 2^32), to preallocate.
