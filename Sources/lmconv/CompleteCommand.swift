@@ -10,7 +10,10 @@ struct CompleteCommand: ParsableCommand {
         discussion: """
             One row per image: the image with its hidden pixels painted blue, --samples completions, the original \
             (as the model sees it: binarised for binarized models). The hidden pixels are generated last, in the \
-            sequence of the checkpoint's first order (or --order/--variant), all other pixels observed.
+            sequence of the checkpoint's first order that generates them last (or --order/--variant, or \
+            --order-indices; an order that does not is changed to, with a note). By default (--context reference) \
+            the other pixels condition them through that order's own masks, as in the reference; --context \
+            observed marks them observed in every mask instead.
             """)
 
     @OptionGroup var checkpointOptions: CheckpointOptions
@@ -32,8 +35,10 @@ struct CompleteCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Base order (default: the checkpoint's first).", valueName: "name"))
     var order: String?
 
-    @Option(help: "Which of the base order's 8 variants.")
-    var variant: Int = 0
+    @Option(help: "Which of the base order's 8 variants (default 0 with --order).")
+    var variant: Int?
+
+    @OptionGroup(title: "Region") var regionOptions: RegionOptions
 
     @Option(help: "Binarise given images at this fixed threshold instead of dynamically (binarized models).")
     var binarizeThreshold: Int?
@@ -51,7 +56,9 @@ struct CompleteCommand: ParsableCommand {
         if let count, !(1...1024).contains(count) { throw ValidationError("--count must be in 1...1024, got \(count)") }
         if let indices { _ = try parseIndices(indices) }
         guard (1...256).contains(samples) else { throw ValidationError("--samples must be in 1...256, got \(samples)") }
-        guard (0...7).contains(variant) else { throw ValidationError("--variant must be in 0...7, got \(variant)") }
+        if let variant, !(0...7).contains(variant) {
+            throw ValidationError("--variant must be in 0...7, got \(variant)")
+        }
         if let t = binarizeThreshold, !(0...255).contains(t) {
             throw ValidationError("--binarize-threshold must be in 0...255, got \(t)")
         }
@@ -71,9 +78,20 @@ struct CompleteCommand: ParsableCommand {
         }
         guard !chosen.isEmpty else { throw LMConvError("\(dataOptions.name): holds no images") }
         let hidden = try forOption("--hide") { try loadRegion(hide, height: all.height, width: all.width) }
-        let (baseOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant,
-                                                           height: all.height, width: all.width)
-
+        let candidates: [GenerationOrder], names: [String]
+        if order != nil || variant != nil {
+            let (one, name) = try chosenOrder(checkpoint, name: order, variant: variant ?? 0, height: all.height,
+                                              width: all.width)
+            (candidates, names) = ([one], [name])
+        } else {
+            candidates = try checkpoint.orders.orders(height: all.height, width: all.width)
+            names = checkpoint.orders.orderNames(variantsPerBase: checkpoint.orders.variants)
+        }
+        let picked = try regionOptions.orders(candidates, names: names, region: hidden)
+        let (baseOrder, orderName) = (picked.orders[0], picked.names[0])
+        if picked.note != nil {
+            Terminal.note("order \(orderName) does not generate the hidden pixels last: they go to its end")
+        }
         let data = all.subset(chosen)
         var rng = Xoshiro256(seed: samplingOptions.seed)
         let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
@@ -85,7 +103,8 @@ struct CompleteCommand: ParsableCommand {
         let bar = ProgressBar("complete", total: hiddenCount)
         var done = 0
         let completions = try model.complete(input, hidden: hidden, samples: samples, order: baseOrder,
-                                             temperature: samplingOptions.temperature, rng: &rng,
+                                             temperature: samplingOptions.temperature,
+                                             context: regionOptions.context, rng: &rng,
                                              naive: samplingOptions.naive) { _, _ in
             done += 1
             bar.update(done, extra: "pixels")

@@ -10,7 +10,10 @@ struct EvaluateCommand: ParsableCommand {
         discussion: """
             Orders default to the checkpoint's (e.g. 8 variants of s_curve, scored as an ensemble: \
             log p(x) = logsumexp_k log p(x; order k) - log K). --region scores only the region's pixels given all \
-            others (each order then generates the region last); bpd is then per sub-pixel of the region. Binarized \
+            others; bpd is then per sub-pixel of the region. By default (--context reference) that is the \
+            reference's protocol: the orders that generate the region last (or --order-indices), each with its own \
+            masks, the output read at the region and ensembled; --context observed marks every other pixel observed \
+            in the masks instead. Binarized \
             models see dynamically binarised images (drawn from --seed) unless --binarize-threshold is given.
             """)
 
@@ -30,6 +33,8 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Score only these pixels: top, bottom, left, right, center, R0:R1,C0:C1 (half-open), "
                                + "or a MASK.png whose dark pixels form the region.", valueName: "region"))
     var region: String?
+
+    @OptionGroup(title: "Region") var regionOptions: RegionOptions
 
     @Flag(help: "Print one JSON object on stdout instead of text.")
     var json = false
@@ -71,14 +76,20 @@ struct EvaluateCommand: ParsableCommand {
         var spec = checkpoint.orders
         if !order.isEmpty { spec.names = order }
         let perBase = variants ?? spec.variants
-        let orders = try forOption("--order") { try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase) }
-        let names = spec.orderNames(variantsPerBase: perBase)
+        var orders = try forOption("--order") { try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase) }
+        var names = spec.orderNames(variantsPerBase: perBase)
+        if let hidden {
+            let chosen = try regionOptions.orders(orders, names: names, region: hidden)
+            (orders, names) = (chosen.orders, chosen.names)
+            if let note = chosen.note { Terminal.note(note) }
+        }
         guard data.count > 0 else { throw LMConvError("\(dataOptions.name): holds no images") }
 
         let bar = ProgressBar("evaluate", total: data.count)
         let result = try model.evaluate(data, orders: orders,
                                         encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }),
-                                        region: hidden, batchSize: batchSize, seed: seed) { bar.update($0) }
+                                        region: hidden, context: regionOptions.context, batchSize: batchSize,
+                                        seed: seed) { bar.update($0) }
         Terminal.clearLine()
         let perOrderNLL = orders.indices.map { k in
             result.perImagePerOrderNLL.map { $0[k] }.reduce(0, +) / Double(data.count)

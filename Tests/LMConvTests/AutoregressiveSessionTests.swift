@@ -76,8 +76,11 @@ final class AutoregressiveSessionTests: XCTestCase {
                 Float(Int(rng.nextUniform() * Float(levels))) / Float(levels - 1) * 2 - 1
             })
             let hidden = (0..<(H * W)).map { $0 / W >= 3 }     // the bottom half
+            var contextNLL: [[Double]] = []
             let order = try orderGeneratingLast(hidden, basedOn: try .sCurve(height: H, width: W))
-            let session = try AutoregressiveSession(model: model, images: x, observed: hidden.map { !$0 }, order: order)
+          for context in ContextProtocol.allCases {
+            let session = try AutoregressiveSession(model: model, images: x, observed: hidden.map { !$0 }, order: order,
+                                                    context: context)
             var logP = [Double](repeating: 0, count: B)
             while let q = session.nextPixel {
                 for c in 0..<cfg.channels {
@@ -89,8 +92,13 @@ final class AutoregressiveSessionTests: XCTestCase {
                 }
             }
             XCTAssertEqual(session.images, x, "\(what): the given values are kept")
-            let nll = try model.negativeLogLikelihood(of: x, order: order, region: hidden)
-            assertClose(logP.map { Float(-$0) }, nll.map { Float($0) }, relativeTolerance: 1e-5, absoluteTolerance: 1e-4, what)
+            let nll = try model.negativeLogLikelihood(of: x, order: order, region: hidden, context: context)
+            assertClose(logP.map { Float(-$0) }, nll.map { Float($0) }, relativeTolerance: 1e-5, absoluteTolerance: 1e-4,
+                        "\(what), \(context)")
+            contextNLL.append(nll)
+          }
+            // The two protocols are different estimators.
+            XCTAssertNotEqual(contextNLL[0], contextNLL[1], what)
         }
     }
 

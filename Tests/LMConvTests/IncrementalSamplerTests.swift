@@ -187,7 +187,8 @@ final class IncrementalSamplerTests: XCTestCase {
                 : try .sCurve(height: cfg.height, width: cfg.width)
             let order = try orderGeneratingLast(hidden, basedOn: base)
             let initial = randomImages(cfg, count: 3, seed: UInt64(70 + index))
-            let task = SamplingTask(order: order, initial: initial, hidden: hidden)
+            let task = SamplingTask(order: order, initial: initial, hidden: hidden,
+                                    context: index % 2 == 0 ? .reference : .observed)
             let completed = try assertSameAsNaive(try model(cfg, seed: UInt64(80 + index)), task,
                                                   seed: UInt64(400 + index), what)
             // Observed pixels are kept as given.

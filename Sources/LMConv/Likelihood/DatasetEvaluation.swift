@@ -19,10 +19,13 @@ extension LocallyMaskedPixelCNN {
     ///
     /// - Parameters:
     ///   - encoding: how pixels become network inputs (dynamic binarisation draws from `seed`).
-    ///   - region: only these pixels' NLL, each order then generating the region last (``orderGeneratingLast(_:basedOn:)``).
+    ///   - region: only these pixels' NLL, given the rest. With ``ContextProtocol/reference`` every order must generate
+    ///     the region last; with ``ContextProtocol/observed`` each is made to (``orderGeneratingLast(_:basedOn:)``).
+    ///   - context: how the rest conditions the region.
     ///   - progress: called with the images done so far.
     public func evaluate(_ data: ImageDataset, orders: [GenerationOrder], encoding: PixelEncoding,
-                         region: [Bool]? = nil, batchSize: Int = 32, seed: UInt64 = 0,
+                         region: [Bool]? = nil, context: ContextProtocol = .reference, batchSize: Int = 32,
+                         seed: UInt64 = 0,
                          progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
         let cfg = configuration
         // Any image size: the network is convolutional; the orders (and so the masks) must be the images'.
@@ -32,9 +35,10 @@ extension LocallyMaskedPixelCNN {
         if let order = orders.first(where: { $0.height != data.height || $0.width != data.width }) {
             throw LMConvError("the order is \(order.height)x\(order.width), the images \(data.height)x\(data.width)")
         }
-        let effectiveOrders = try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders
+        let effectiveOrders = context == .observed
+            ? try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders : orders
         // Masks once per order, not once per batch.
-        let masks = try effectiveOrders.map { try evaluationMasks($0, region: region) }
+        let masks = try effectiveOrders.map { try evaluationMasks($0, region: region, context: context) }
         var rng = Xoshiro256(seed: seed)
         var ensemble: [Double] = [], perOrder: [[Double]] = []
         var start = 0

@@ -6,23 +6,35 @@ extension LocallyMaskedPixelCNN {
     /// Per-image NLL (nats) of images x (B, C, H, W) in [-1, 1] under one order.
     ///
     /// - Parameters:
-    ///   - region: when given (row-major H*W flags), the NLL of those pixels only, conditioned on the rest; the order
-    ///     should generate the region last, and the masks then treat every other pixel as observed.
-    public func negativeLogLikelihood(of x: Tensor, order: GenerationOrder, region: [Bool]? = nil) throws -> [Double] {
-        negativeLogLikelihood(of: x, masks: try evaluationMasks(order, region: region), region: region)
+    ///   - region: when given (row-major H*W flags), the NLL of those pixels only, given the rest; the order must
+    ///     generate the region last (``orderGeneratingLast(_:basedOn:)``).
+    ///   - context: how the rest conditions the region (``ContextProtocol``).
+    public func negativeLogLikelihood(of x: Tensor, order: GenerationOrder, region: [Bool]? = nil,
+                                      context: ContextProtocol = .reference) throws -> [Double] {
+        negativeLogLikelihood(of: x, masks: try evaluationMasks(order, region: region, context: context), region: region)
     }
 
     /// Per-image NLL under an ensemble of orders: −log( (1/K) Σ_k p(x; order k) ), with the per-order NLLs.
-    public func ensembleNegativeLogLikelihood(of x: Tensor, orders: [GenerationOrder], region: [Bool]? = nil) throws
+    public func ensembleNegativeLogLikelihood(of x: Tensor, orders: [GenerationOrder], region: [Bool]? = nil,
+                                              context: ContextProtocol = .reference) throws
         -> (ensemble: [Double], perOrder: [[Double]])
     {
-        ensembleNegativeLogLikelihood(of: x, masks: try orders.map { try evaluationMasks($0, region: region) },
-                                      region: region)
+        ensembleNegativeLogLikelihood(
+            of: x, masks: try orders.map { try evaluationMasks($0, region: region, context: context) }, region: region)
     }
 
-    /// The masks an evaluation under `order` uses: pixels outside `region` count as observed.
-    func evaluationMasks(_ order: GenerationOrder, region: [Bool]?) throws -> OrderMasks {
-        try masks(for: order, observed: region.map { $0.map { !$0 } })
+    /// The masks an evaluation under `order` uses: the order's own (``ContextProtocol/reference``), or with the
+    /// pixels outside `region` observed (``ContextProtocol/observed``). Throws when the order does not generate the
+    /// region last.
+    func evaluationMasks(_ order: GenerationOrder, region: [Bool]?, context: ContextProtocol) throws -> OrderMasks {
+        guard let region else { return try masks(for: order) }
+        guard region.count == order.height * order.width else {
+            throw LMConvError("the region has \(region.count) pixels, the order \(order.height * order.width)")
+        }
+        guard order.generatesLast(region) else {
+            throw LMConvError("the order does not generate the region last (see orderGeneratingLast)")
+        }
+        return try masks(for: order, observed: context == .observed ? region.map { !$0 } : nil)
     }
 
     /// Per-image NLL under one order's precomputed masks.

@@ -51,7 +51,10 @@ public final class AutoregressiveSession {
     ///     convolutional and the masks are made for this size.
     ///   - observed: row-major H*W flags of the pixels known before generation starts (nil: none).
     ///   - order: an order over H x W that visits every observed pixel before any other.
-    public init(model: LocallyMaskedPixelCNN, images: Tensor, observed: [Bool]?, order: GenerationOrder) throws {
+    ///   - context: how the observed pixels condition the rest: through the order's own masks (the reference's
+    ///     protocol; each pixel sees the pixels before it in the order) or marked observed in every mask.
+    public init(model: LocallyMaskedPixelCNN, images: Tensor, observed: [Bool]?, order: GenerationOrder,
+                context: ContextProtocol = .reference) throws {
         let cfg = model.configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels, images.shape[0] >= 1 else {
             throw LMConvError("images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
@@ -74,7 +77,8 @@ public final class AutoregressiveSession {
         height = H
         width = W
         self.order = order
-        let masks = try model.masks(for: order, observed: observed)
+        // Either way the observed pixels come first, so their features are final after one prefill pass.
+        let masks = try model.masks(for: order, observed: context == .observed ? observed : nil)
         // Pixels not observed start at zero, as the reference's sampler has them.
         var x = images
         let C = cfg.channels

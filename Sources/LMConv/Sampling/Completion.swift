@@ -2,8 +2,8 @@
 
 extension LocallyMaskedPixelCNN {
     /// Completes each of `images` `samples` times: the pixels flagged in `hidden` are generated in the sequence of
-    /// `order`, every other pixel is observed (``orderGeneratingLast(_:basedOn:)`` makes the order that generates the
-    /// hidden region last).
+    /// `order`, every other pixel is known (``orderGeneratingLast(_:basedOn:)`` makes the order that generates the
+    /// hidden region last) and conditions them as `context` says.
     ///
     /// - Parameters:
     ///   - images: (N, C, H, W) in [-1, 1]; hidden pixels' values are ignored.
@@ -12,7 +12,8 @@ extension LocallyMaskedPixelCNN {
     ///   - onStep: see ``sample(_:rng:naive:onStep:)``; called once per hidden pixel.
     /// - Returns: (N * samples, C, H, W): completion k of image i at index i * samples + k.
     public func complete(_ images: Tensor, hidden: [Bool], samples: Int, order: GenerationOrder,
-                         temperature: Float = 1, rng: inout Xoshiro256, naive: Bool = false,
+                         temperature: Float = 1, context: ContextProtocol = .reference, rng: inout Xoshiro256,
+                         naive: Bool = false,
                          onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels else {
@@ -31,7 +32,7 @@ extension LocallyMaskedPixelCNN {
             }
         }
         let task = SamplingTask(order: try orderGeneratingLast(hidden, basedOn: order), initial: initial,
-                                hidden: hidden, temperature: temperature)
+                                hidden: hidden, temperature: temperature, context: context)
         return try sample(task, rng: &rng, naive: naive, onStep: onStep)
     }
 }

@@ -14,7 +14,7 @@ extension LocallyMaskedPixelCNN {
                             onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration
         try task.validate(cfg)
-        let masks = try self.masks(for: task.order, observed: task.observed)
+        let masks = try self.masks(for: task.order, observed: task.maskedObserved)
         var x = task.initial
         let B = x.shape[0], C = cfg.channels, HW = x.shape[2] * x.shape[3], OC = cfg.outputChannels, N = B * HW
         if let hidden = task.hidden {   // the hidden pixels start at zero, as in the reference

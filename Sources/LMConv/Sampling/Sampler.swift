@@ -31,7 +31,7 @@ extension LocallyMaskedPixelCNN {
         try task.validate(cfg)
         guard task.initial.shape[0] > 0 else { return task.initial }
         let session = try AutoregressiveSession(model: self, images: task.initial, observed: task.observed,
-                                                order: task.order)
+                                                order: task.order, context: task.context)
         while let q = session.nextPixel {
             if let isCancelled, isCancelled() {
                 session.cancel()

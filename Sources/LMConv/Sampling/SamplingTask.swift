@@ -13,12 +13,16 @@ public struct SamplingTask {
     public var hidden: [Bool]?
     /// Multiplies the logistic noise (1 = the model's distribution).
     public var temperature: Float
+    /// How the pixels not hidden condition the hidden ones (completion only).
+    public var context: ContextProtocol
 
-    public init(order: GenerationOrder, initial: Tensor, hidden: [Bool]? = nil, temperature: Float = 1) {
+    public init(order: GenerationOrder, initial: Tensor, hidden: [Bool]? = nil, temperature: Float = 1,
+                context: ContextProtocol = .reference) {
         self.order = order
         self.initial = initial
         self.hidden = hidden
         self.temperature = temperature
+        self.context = context
     }
 
     /// Sampling `count` images from scratch at the order's size.
@@ -34,6 +38,9 @@ public struct SamplingTask {
 
     /// The pixels known before generation starts (the complement of ``hidden``), or nil.
     public var observed: [Bool]? { hidden.map { $0.map { !$0 } } }
+
+    /// The pixels the masks mark observed: the known ones under ``ContextProtocol/observed``, none otherwise.
+    public var maskedObserved: [Bool]? { context == .observed ? observed : nil }
 
     func validate(_ cfg: ModelConfiguration) throws {
         guard initial.shape.count == 4, initial.shape[1] == cfg.channels else {
