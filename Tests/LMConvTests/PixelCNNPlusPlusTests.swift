@@ -149,6 +149,7 @@ final class PixelCNNPlusPlusTests: XCTestCase {
         try checkCausality(Self.configuration(.gray, height: 5, width: 6), seed: 20)
         try checkCausality(Self.configuration(.rgb, height: 8, width: 8, resnets: 2), seed: 21)
         try checkCausality(Self.configuration(.binary, height: 7, width: 4), seed: 22)
+        try checkCausality(Self.configuration(.gray, height: 4, width: 4, resnets: 0), seed: 23)
     }
 
     // MARK: - Exact normalisation
