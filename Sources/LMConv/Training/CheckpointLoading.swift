@@ -15,9 +15,14 @@ extension Checkpoint {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw LMConvError("\(url.path): no such file or not readable")
         }
-        let head = [UInt8](handle.readData(ofLength: 2))
+        let head = [UInt8](handle.readData(ofLength: 9))
         try? handle.close()
-        if head == [0x50, 0x4B] || head.first == 0x80 {   // "PK" (zip) or a pickle's PROTO opcode (legacy)
+        // safetensors: an 8-byte little-endian header length, then the JSON header's "{". Tested first: the length's
+        // low bytes can be anything, "PK" or 0x80 included.
+        let isSafetensors = head.count == 9 && head[8] == 0x7B
+        let isZip = head.starts(with: [0x50, 0x4B])                   // "PK"
+        let isLegacyPickle = head.count >= 2 && head[0] == 0x80 && (2...5).contains(head[1])   // PROTO 2...5
+        if !isSafetensors && (isZip || isLegacyPickle) {
             return try importTorchCheckpoint(contentsOf: url, configuration: configuration, orders: orders,
                                              useEMA: useEMA, warnings: warnings)
         }
