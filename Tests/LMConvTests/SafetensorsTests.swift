@@ -97,7 +97,7 @@ final class SafetensorsTests: XCTestCase {
             XCTAssertEqual(try SafetensorsFile(bytes: file.serialized(), source: "memory"), file, url.path)
             count += 1
         }
-        XCTAssertEqual(count, 10)
+        XCTAssertEqual(count, 16)
         let orders = try SafetensorsFile.read(contentsOf: fixturesDirectory.appendingPathComponent("orders.safetensors"))
         XCTAssertEqual(orders.tensors["raster_scan.8x8"]?.dtype, .i64)
         XCTAssertEqual(orders.tensors["raster_scan.8x8"]?.shape, [64, 2])

@@ -18,7 +18,7 @@ import Foundation
 // | `randomize_order` | 8 variants of each base order, else 1 |
 // | `base_order_transpose`, `base_order_reflect_rows`, `base_order_reflect_cols` | the order specification's base options |
 // | `order_variants` | a subset of the variant list cannot be expressed by an ``OrderSpecification``: a warning, all variants kept (unless the subset is every base order's variant 0, which is `variants = 1`) |
-// | `ours` | false means the reference's PixelCNN++ baseline, which is refused |
+// | `ours` | false means the reference's PixelCNN++ baseline: imported as a ``PixelCNNPlusPlus`` (TorchCheckpointBaselineImport.swift) |
 //
 // Values the args lack fall back to what the weights determine (channels, filters, kernel size, resnets, bias, mask
 // weights, weight normalisation, binarisation and mixtures, from the tensor shapes); what neither tells (image size,
@@ -135,15 +135,16 @@ extension TorchCheckpoint {
         let key = useEMA ? "ema_state_dict" : "model_state_dict"
         let weights = try importedStateDict(key)
         let args = self.args.map { TorchArgs(values: $0, source: source) }
-        if let args, args.bool("ours") == false {
-            throw LMConvError("\(source): the checkpoint is the reference's PixelCNN++ baseline (args 'ours' is "
-                              + "False), not a locally masked PixelCNN")
-        }
 
         // A complete configuration or order specification, then single values on top.
         var overrides = explicitConfiguration.map(TorchImportOverrides.init) ?? TorchImportOverrides()
         if let explicitOrders { overrides.setOrders(explicitOrders) }
         overrides = overrides.overlaid(with: explicitOverrides)
+        if let args, args.bool("ours") == false {
+            return try importedPixelCNNPlusPlus(weights: weights, args: args, given: overrides,
+                                                weightsSource: useEMA ? "\(source) (ema_state_dict)" : source,
+                                                key: key, warnings: warnings)
+        }
 
         let shapes = WeightShapes(weights)
         let resolver = ImportResolver(args: args, shapes: shapes, source: source)

@@ -1,3 +1,11 @@
+/// Which network a configuration describes.
+public enum NetworkKind: String, Codable, Sendable, CaseIterable {
+    /// The Locally Masked PixelCNN (``LocallyMaskedPixelCNN``).
+    case lmconv
+    /// The reference's PixelCNN++ baseline (``PixelCNNPlusPlus``): raster order only.
+    case pixelCNNPlusPlus = "pixelcnn++"
+}
+
 /// The hyper-parameters of a Locally Masked PixelCNN (SPEC section 5). Coded under the reference's option names
 /// (`nr_filters`, `nr_resnet`, ...) so that a configuration reads the same in a checkpoint's metadata as in the
 /// reference's `args`.
@@ -30,11 +38,14 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
     public var learnWeightForMasks: Bool
     /// Channel-wise dropout probability inside gated resnets during training.
     public var dropout: Float
+    /// The network: the locally masked one or the PixelCNN++ baseline (which uses only some of these values; see
+    /// ``PixelCNNPlusPlus``). Checkpoints written before this field existed decode as `.lmconv`.
+    public var network: NetworkKind
 
     public init(channels: Int = 1, height: Int = 28, width: Int = 28, binarize: Bool = true, filters: Int = 32,
                 resnets: Int = 2, kernelSize: Int = 3, maxDilation: Int = 2, mixtures: Int = 10,
                 normalization: Normalization = .pono, nBits: Int = 8, convBias: Bool = true,
-                learnWeightForMasks: Bool = false, dropout: Float = 0) {
+                learnWeightForMasks: Bool = false, dropout: Float = 0, network: NetworkKind = .lmconv) {
         self.channels = channels
         self.height = height
         self.width = width
@@ -49,13 +60,14 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.convBias = convBias
         self.learnWeightForMasks = learnWeightForMasks
         self.dropout = dropout
+        self.network = network
     }
 
     enum CodingKeys: String, CodingKey {
         case channels, height = "rows", width = "cols", binarize, filters = "nr_filters", resnets = "nr_resnet"
         case kernelSize = "kernel_size", maxDilation = "max_dilation", mixtures = "nr_logistic_mix"
         case normalization, nBits = "n_bits", convBias = "conv_bias", learnWeightForMasks = "learn_weight_for_masks"
-        case dropout
+        case dropout, network
     }
 
     public init(from decoder: Decoder) throws {
@@ -75,6 +87,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         convBias = try c.decodeIfPresent(Bool.self, forKey: .convBias) ?? d.convBias
         learnWeightForMasks = try c.decodeIfPresent(Bool.self, forKey: .learnWeightForMasks) ?? d.learnWeightForMasks
         dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? d.dropout
+        network = try c.decodeIfPresent(NetworkKind.self, forKey: .network) ?? .lmconv
     }
 
     /// The network's output channels: 2 logits (binarized), 3M (one channel) or 10M (three channels).

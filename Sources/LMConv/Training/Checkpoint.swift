@@ -32,6 +32,10 @@ public struct Checkpoint: Sendable {
 
     /// A model holding this checkpoint's weights (or its EMA weights).
     public func makeModel(useEMA: Bool = false, source: String = "checkpoint") throws -> LocallyMaskedPixelCNN {
+        guard configuration.network == .lmconv else {
+            throw LMConvError("\(source): holds a PixelCNN++ baseline (network '\(configuration.network.rawValue)'), "
+                              + "not a locally masked PixelCNN")
+        }
         let model = try LocallyMaskedPixelCNN(configuration: configuration)
         if useEMA {
             guard let emaWeights else { throw LMConvError("\(source): holds no EMA weights") }
