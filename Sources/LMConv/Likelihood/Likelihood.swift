@@ -27,6 +27,9 @@ public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration 
     precondition(output.shape == [OC, B, cfg.height, cfg.width], "output \(output.shape) does not fit the model")
     precondition(region == nil || region!.count == HW)
     let N = B * HW
+    // Half the spacing of the 2^n_bits levels in [-1, 1], so that the bins tile it. The reference hard-codes 1/255 for
+    // one channel only because it trains one-channel models at 8 bits alone (main.py asserts n_bits == 8 for MNIST).
+    let halfBin = 1 / Double((1 << cfg.nBits) - 1)
     var pixelLogProbability = [Double](repeating: 0, count: N)
     var dOutput = wantGradient ? Tensor(shape: output.shape) : nil
     output.withUnsafeBufferPointer { out in
@@ -48,8 +51,7 @@ public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration 
                                 logP = binaryLogProbability(params, value: values[0], gradient: &dParams)
                             } else {
                                 logP = mixtureLogProbability(params, values: values, mixtures: cfg.mixtures,
-                                                             halfBin: C == 1 ? 1.0 / 255 : 1 / Double((1 << cfg.nBits) - 1),
-                                                             gradient: &dParams)
+                                                             halfBin: halfBin, gradient: &dParams)
                             }
                             lp[n] = logP
                             if let grad { for o in 0..<OC { grad[o * N + n] = Float(-dParams[o]) } }
