@@ -18,6 +18,11 @@ let package = Package(
         // C shims with no Swift API of their own. On Apple platforms GEMM uses Accelerate instead of CBLAS.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "SystemZlib", path: "Sources/SystemZlib"),
+        .systemLibrary(name: "SystemJPEG", path: "Sources/SystemJPEG"),
+        // libjpeg's errors longjmp; this C target catches them with setjmp (Swift cannot) and returns error codes.
+        // C code does not autolink a module map's `link "jpeg"`, hence the explicit linker setting.
+        .target(name: "CJPEGShim", dependencies: ["SystemJPEG"], path: "Sources/CJPEGShim",
+                linkerSettings: [.linkedLibrary("jpeg")]),
         // The small CPU tensor core: storage, GEMM (the only BLAS call site), masked im2col, parallel loops.
         .target(
             name: "LMConvTensor",
@@ -27,7 +32,7 @@ let package = Package(
         .target(
             name: "LMConv",
             dependencies: [
-                "LMConvTensor", "SystemZlib",
+                "LMConvTensor", "SystemZlib", "CJPEGShim",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
