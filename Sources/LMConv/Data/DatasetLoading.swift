@@ -23,30 +23,47 @@ extension ImageDataset {
         return try loadIDX(images: images, labels: FileManager.default.fileExists(atPath: labels) ? labels : nil)
     }
 
-    /// Loads a dataset from `path`, choosing the format from what the path is:
-    /// - a directory: its CIFAR-10 `.bin` batches if it has any (`data_batch_*.bin` first), otherwise its `.png` images;
-    /// - a file, by its first bytes (gzip-compressed files are decompressed first): IDX images (with the labels of
-    ///   the sibling file named with `labels`/`idx1` for `images`/`idx3`, when it exists), `.npy`, or one PNG image;
-    ///   a file with none of these magic numbers whose name ends in `.bin` is read as a CIFAR-10 batch.
-    public static func load(path: String) throws -> ImageDataset {
+    /// Loads a dataset from `path`, choosing the format from what the path is, and prepares its images as
+    /// `preparation` says (image folders and TFRecords image by image as they are decoded, others once loaded):
+    /// - a directory: its CIFAR-10 `.bin` batches if it has any (`data_batch_*.bin` first), otherwise its TFRecord
+    ///   files if it has any, otherwise its `.png`, `.jpg` and `.jpeg` images;
+    /// - a file named `*.tfrecords` or `*.tfrecord`: TFRecords of `tf.train.Example` images;
+    /// - another file, by its first bytes (gzip-compressed files are decompressed first): IDX images (with the labels
+    ///   of the sibling file named with `labels`/`idx1` for `images`/`idx3`, when it exists), `.npy`, one PNG or JPEG
+    ///   image; a file with none of these magic numbers is read as a CIFAR-10 batch if its name ends in `.bin`, as a
+    ///   pixel CSV (``loadPixelCSV(path:size:)``) if it ends in `.csv` or `.csv.gz`.
+    public static func load(path: String, preparation: DatasetPreparation = .none) throws -> ImageDataset {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw LMConvError("\(path): no such file or directory")
         }
         if isDirectory.boolValue {
-            return try cifarBatchFiles(in: path).isEmpty ? loadPNGFolder(directory: path) : loadCIFAR(directory: path)
+            if !(try cifarBatchFiles(in: path)).isEmpty { return preparation.apply(to: try loadCIFAR(directory: path)) }
+            if !(try imageFiles(in: path, extensions: ["tfrecords", "tfrecord"])).isEmpty {
+                return try loadTFRecords(path: path, preparation: preparation)
+            }
+            return try loadImageFolder(directory: path, preparation: preparation)
         }
+        if isTFRecordName(path) { return try loadTFRecords(path: path, preparation: preparation) }
+        return preparation.apply(to: try loadFile(path))
+    }
+
+    /// One dataset file (not a TFRecord file), as ``load(path:preparation:)`` describes.
+    private static func loadFile(_ path: String) throws -> ImageDataset {
         let bytes = try DataFile.readMaybeGzip(path)
         if looksLikeIDX(bytes) { return try decodeIDX(bytes, source: path, labels: idxLabelsSibling(of: path)) }
         if bytes.starts(with: npyMagic) { return try decodeNPY(bytes, source: path) }
-        if bytes.starts(with: PNG.signature) {
-            let image = try PNG.decode(bytes, source: path)
+        if bytes.starts(with: PNG.signature) || JPEG.isJPEG(bytes) {
+            let image = bytes.starts(with: PNG.signature) ? try PNG.decode(bytes, source: path)
+                : try JPEG.decode(bytes, source: path)
             return ImageDataset(count: 1, channels: image.channels, height: image.height, width: image.width,
                                 pixels: image.planar)
         }
-        if path.lowercased().hasSuffix(".bin") { return try loadCIFAR(files: [path]) }
-        throw LMConvError(
-            "\(path): unrecognised dataset format (expected IDX, .npy, PNG, a CIFAR-10 .bin batch, or a folder of them)")
+        let lower = path.lowercased()
+        if lower.hasSuffix(".bin") { return try loadCIFAR(files: [path]) }
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") { return try decodePixelCSV(bytes, source: path) }
+        throw LMConvError("\(path): unrecognised dataset format (expected IDX, .npy, PNG, JPEG, a CIFAR-10 .bin batch, "
+            + "TFRecords, a pixel .csv, or a folder of them)")
     }
 
     /// The labels file that goes with IDX images at `path` (`train-images-idx3-ubyte.gz` ->
