@@ -14,38 +14,46 @@ extension ImageDataset {
         var labels = [Int]()
         var columns: Int?
         var line = 0
-        var start = 0
-        while start < text.count {
-            var end = start
-            while end < text.count && text[end] != UInt8(ascii: "\n") { end += 1 }
-            line += 1
-            var row = text[start..<end]
-            start = end + 1
-            if row.last == UInt8(ascii: "\r") { row = row.dropLast() }
-            if row.allSatisfy({ $0 == UInt8(ascii: " ") }) { continue }    // blank (e.g. a final newline)
-            if line == 1, let first = row.first(where: { $0 != UInt8(ascii: " ") }),
-               !(UInt8(ascii: "0")...UInt8(ascii: "9")).contains(first) { continue }    // header
-            let fields = row.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
-            if columns == nil {
-                columns = fields.count
-                try checkCSVColumns(fields.count, size: size, source: source)
-            }
-            guard fields.count == columns else {
-                throw LMConvError("\(source): line \(line) has \(fields.count) columns, the first row has \(columns!)")
-            }
-            for (i, field) in fields.enumerated() {
-                guard let value = csvInteger(field) else {
-                    throw LMConvError("\(source): line \(line), column \(i + 1): '\(String(decoding: field, as: UTF8.self))' "
-                        + "is not a non-negative integer")
+        try text.withUnsafeBufferPointer { t in
+            var row: [Int] = []     // the current line's values
+            var start = 0
+            while start < t.count {
+                var end = start
+                while end < t.count && t[end] != 0x0A { end += 1 }    // \n
+                line += 1
+                let lineStart = start
+                start = end + 1
+                if end > lineStart && t[end - 1] == 0x0D { end -= 1 }    // \r\n
+                var first = lineStart
+                while first < end && t[first] == 0x20 { first += 1 }
+                if first == end { continue }    // blank (e.g. after the final newline)
+                if line == 1 && !(0x30...0x39).contains(t[first]) { continue }    // a header
+                row.removeAll(keepingCapacity: true)
+                var fieldStart = lineStart
+                for i in lineStart...end where i == end || t[i] == 0x2C {    // ','
+                    guard let value = csvInteger(t, fieldStart, i) else {
+                        let field = String(decoding: UnsafeBufferPointer(rebasing: t[fieldStart..<i]), as: UTF8.self)
+                        throw LMConvError("\(source): line \(line), column \(row.count + 1): '\(field)' is not a "
+                            + "non-negative integer")
+                    }
+                    row.append(value)
+                    fieldStart = i + 1
                 }
-                if i < fields.count - 1 {
+                if columns == nil {
+                    columns = row.count
+                    try checkCSVColumns(row.count, size: size, source: source)
+                    pixels.reserveCapacity(t.count / 2)
+                }
+                guard row.count == columns else {
+                    throw LMConvError("\(source): line \(line) has \(row.count) columns, the first row has \(columns!)")
+                }
+                for (i, value) in row.dropLast().enumerated() {
                     guard value <= 255 else {
                         throw LMConvError("\(source): line \(line), column \(i + 1): pixel value \(value) is above 255")
                     }
                     pixels.append(UInt8(value))
-                } else {
-                    labels.append(value)
                 }
+                labels.append(row[row.count - 1])
             }
         }
         guard let columns, !labels.isEmpty else { throw LMConvError("\(source): holds no rows of pixels") }
@@ -70,16 +78,18 @@ extension ImageDataset {
         }
     }
 
-    /// The value of a field of decimal digits (spaces around allowed), nil otherwise or when absurdly long.
-    private static func csvInteger(_ field: ArraySlice<UInt8>) -> Int? {
-        var digits = field
-        while digits.first == UInt8(ascii: " ") { digits = digits.dropFirst() }
-        while digits.last == UInt8(ascii: " ") { digits = digits.dropLast() }
-        guard !digits.isEmpty, digits.count <= 18 else { return nil }
+    /// The value of the field t[from..<to] of decimal digits (spaces around allowed); nil otherwise or when absurdly
+    /// long.
+    private static func csvInteger(_ t: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        var (a, b) = (from, to)
+        while a < b && t[a] == 0x20 { a += 1 }
+        while b > a && t[b - 1] == 0x20 { b -= 1 }
+        guard a < b, b - a <= 18 else { return nil }
         var v = 0
-        for d in digits {
-            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(d) else { return nil }
-            v = v * 10 + Int(d - UInt8(ascii: "0"))
+        for i in a..<b {
+            let d = Int(t[i]) - 0x30
+            guard d >= 0 && d <= 9 else { return nil }
+            v = v * 10 + d
         }
         return v
     }
