@@ -4,37 +4,39 @@ public enum CRC32C {
     /// The reflected Castagnoli polynomial.
     static let polynomial: UInt32 = 0x82F6_3B78
 
-    /// tables[k][b]: the CRC of byte b followed by k zero bytes; tables[0] is the classic byte-at-a-time table.
-    static let tables: [[UInt32]] = {
-        var t = [[UInt32]](repeating: [UInt32](repeating: 0, count: 256), count: 8)
+    /// Entry 256k + b: the CRC of byte b followed by k zero bytes, k = 0...7; k = 0 is the byte-at-a-time table.
+    static let tables: [UInt32] = {
+        var t = [UInt32](repeating: 0, count: 8 * 256)
         for b in 0..<256 {
             var crc = UInt32(b)
             for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ polynomial : crc >> 1 }
-            t[0][b] = crc
+            t[b] = crc
         }
         for k in 1..<8 {
-            for b in 0..<256 { t[k][b] = (t[k - 1][b] >> 8) ^ t[0][Int(t[k - 1][b] & 0xFF)] }
+            for b in 0..<256 { t[256 * k + b] = (t[256 * (k - 1) + b] >> 8) ^ t[Int(t[256 * (k - 1) + b] & 0xFF)] }
         }
         return t
     }()
 
     /// The CRC-32C of `bytes`, continuing from the CRC `crc` of the bytes before them (0 to start).
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard let base = bytes.baseAddress else { return crc }
+        let p = base.assumingMemoryBound(to: UInt8.self)
+        let n = bytes.count
         var c = ~crc
         var i = 0
-        let n = bytes.count
-        tables.withUnsafeBufferPointer { t in
-            let (t0, t1, t2, t3) = (t[0], t[1], t[2], t[3])
-            let (t4, t5, t6, t7) = (t[4], t[5], t[6], t[7])
+        tables.withUnsafeBufferPointer { table in
+            let t = table.baseAddress!
+            @inline(__always) func at(_ k: Int, _ b: UInt32) -> UInt32 { t[256 * k + Int(b & 0xFF)] }
             while n - i >= 8 {
-                let lo = c ^ (UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16
-                    | UInt32(bytes[i + 3]) << 24)
-                c = t7[Int(lo & 0xFF)] ^ t6[Int((lo >> 8) & 0xFF)] ^ t5[Int((lo >> 16) & 0xFF)] ^ t4[Int(lo >> 24)]
-                    ^ t3[Int(bytes[i + 4])] ^ t2[Int(bytes[i + 5])] ^ t1[Int(bytes[i + 6])] ^ t0[Int(bytes[i + 7])]
+                let lo = c ^ (UInt32(p[i]) | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2]) << 16 | UInt32(p[i + 3]) << 24)
+                let a = at(7, lo) ^ at(6, lo >> 8) ^ at(5, lo >> 16) ^ at(4, lo >> 24)
+                let b = at(3, UInt32(p[i + 4])) ^ at(2, UInt32(p[i + 5])) ^ at(1, UInt32(p[i + 6])) ^ at(0, UInt32(p[i + 7]))
+                c = a ^ b
                 i += 8
             }
             while i < n {
-                c = (c >> 8) ^ t0[Int((c ^ UInt32(bytes[i])) & 0xFF)]
+                c = (c >> 8) ^ at(0, c ^ UInt32(p[i]))
                 i += 1
             }
         }

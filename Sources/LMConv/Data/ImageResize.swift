@@ -35,14 +35,15 @@ public enum ResizeMethod: String, Sendable, CaseIterable {
 /// Resizing 8-bit image planes. Both methods are separable: one set of weights per output column and one per output
 /// row, applied in Double; results are rounded to the nearest integer (halves up) and clamped to 0...255.
 public enum ImageResampling {
-    /// For one axis: each output index's first source index and the weights of the source indices from there.
-    struct AxisWeights {
+    /// For one axis: output i is Σ_k weights[i * taps + k] * source[first[i] + k]. Every output has the same
+    /// number of taps (short ones padded with zero weights, shifted to stay inside the source).
+    struct AxisWeights: Sendable {
         var first: [Int]
-        var weights: [[Double]]
+        var weights: [Double]
+        var taps: Int
 
         init(from n: Int, to m: Int, method: ResizeMethod) {
-            first = []
-            weights = []
+            var rows: [(first: Int, weights: [Double])] = []
             let scale = Double(n) / Double(m)
             for i in 0..<m {
                 switch method {
@@ -50,24 +51,25 @@ public enum ImageResampling {
                     // Output i covers [i * scale, (i + 1) * scale) of the source axis.
                     let lo = Double(i) * scale, hi = Double(i + 1) * scale
                     let j0 = Int(lo.rounded(.down)), j1 = min(n, Int(hi.rounded(.up)))
-                    var w = (j0..<j1).map { j in (min(Double(j + 1), hi) - max(Double(j), lo)) / scale }
+                    let w = (j0..<j1).map { j in min(Double(j + 1), hi) - max(Double(j), lo) }
                     let total = w.reduce(0, +)
-                    w = w.map { $0 / total }    // sums to exactly 1 up to rounding
-                    first.append(j0)
-                    weights.append(w)
+                    rows.append((j0, w.map { $0 / total }))    // sums to 1 up to rounding
                 case .bilinear:
                     // torch's area_pixel_compute_source_index: centre-aligned, clamped at 0.
                     let src = max((Double(i) + 0.5) * scale - 0.5, 0)
                     let j0 = min(Int(src.rounded(.down)), n - 1)
                     let lambda = min(max(src - Double(j0), 0), 1)
-                    if j0 < n - 1 {
-                        first.append(j0)
-                        weights.append([1 - lambda, lambda])
-                    } else {
-                        first.append(n - 1)
-                        weights.append([1])
-                    }
+                    rows.append(j0 < n - 1 ? (j0, [1 - lambda, lambda]) : (n - 1, [1]))
                 }
+            }
+            taps = rows.map(\.weights.count).max() ?? 1    // never more than n
+            first = []
+            weights = []
+            for row in rows {
+                let shift = max(0, row.first + taps - n)
+                first.append(row.first - shift)
+                weights += [Double](repeating: 0, count: shift) + row.weights
+                    + [Double](repeating: 0, count: taps - shift - row.weights.count)
             }
         }
     }
@@ -90,37 +92,52 @@ public enum ImageResampling {
 
         /// Resizes `planes` consecutive planes of `pixels`, each source.height x source.width, row-major; the
         /// result holds `planes` planes of target.height x target.width.
-        public func apply<C: Collection>(_ pixels: C, planes: Int) -> [UInt8] where C.Element == UInt8, C.Index == Int {
+        public func apply<C: Collection>(_ pixels: C, planes: Int) -> [UInt8] where C.Element == UInt8 {
             let (h, w, H, W) = (source.height, source.width, target.height, target.width)
             precondition(pixels.count == planes * h * w, "pixel count does not match \(planes) planes of \(source)")
+            if source == target { return Array(pixels) }
             var out = [UInt8](repeating: 0, count: planes * H * W)
-            if source == target {
-                out.withUnsafeMutableBufferPointer { o in for (i, v) in pixels.enumerated() { o[i] = v } }
-                return out
-            }
             var horizontal = [Double](repeating: 0, count: h * W)   // (h, W): one plane resized along rows
-            let base = pixels.startIndex
-            for p in 0..<planes {
-                let src = base + p * h * w
-                for y in 0..<h {
-                    for x in 0..<W {
-                        var s = 0.0
-                        let j0 = columns.first[x]
-                        for (k, wt) in columns.weights[x].enumerated() { s += wt * Double(pixels[src + y * w + j0 + k]) }
-                        horizontal[y * W + x] = s
-                    }
-                }
-                let dst = p * H * W
-                for y in 0..<H {
-                    let i0 = rows.first[y]
-                    let wts = rows.weights[y]
-                    for x in 0..<W {
-                        var s = 0.0
-                        for (k, wt) in wts.enumerated() { s += wt * horizontal[(i0 + k) * W + x] }
-                        out[dst + y * W + x] = UInt8(min(max((s + 1e-9).rounded(.toNearestOrAwayFromZero), 0), 255))
+            var accumulator = [Double](repeating: 0, count: W)      // one output row
+            let (kx, ky) = (columns.taps, rows.taps)
+            let run = { (src: UnsafeBufferPointer<UInt8>) in
+                out.withUnsafeMutableBufferPointer { dst in
+                    horizontal.withUnsafeMutableBufferPointer { hz in
+                        accumulator.withUnsafeMutableBufferPointer { acc in
+                            columns.first.withUnsafeBufferPointer { fx in
+                            columns.weights.withUnsafeBufferPointer { wx in
+                            rows.first.withUnsafeBufferPointer { fy in
+                            rows.weights.withUnsafeBufferPointer { wy in
+                                for p in 0..<planes {
+                                    let plane = p * h * w
+                                    for y in 0..<h {
+                                        let row = plane + y * w
+                                        for x in 0..<W {
+                                            var s = 0.0
+                                            for k in 0..<kx { s += wx[x * kx + k] * Double(src[row + fx[x] + k]) }
+                                            hz[y * W + x] = s
+                                        }
+                                    }
+                                    for y in 0..<H {
+                                        for x in 0..<W { acc[x] = 0 }
+                                        for k in 0..<ky {
+                                            let weight = wy[y * ky + k], line = (fy[y] + k) * W
+                                            for x in 0..<W { acc[x] += weight * hz[line + x] }
+                                        }
+                                        let o = (p * H + y) * W
+                                        for x in 0..<W {
+                                            // Halves round up; the tiny offset keeps a 2.5 computed as 2.4999...
+                                            // from rounding down.
+                                            dst[o + x] = UInt8(min(max((acc[x] + 0.5 + 1e-9).rounded(.down), 0), 255))
+                                        }
+                                    }
+                                }
+                            }}}}
+                        }
                     }
                 }
             }
+            if pixels.withContiguousStorageIfAvailable(run) == nil { Array(pixels).withUnsafeBufferPointer(run) }
             return out
         }
     }
