@@ -107,6 +107,24 @@ final class DataTFRecordTests: XCTestCase {
         }
     }
 
+    /// glow's layout: celeba-tfr/{train,validation}/<split>-r08-s-*-of-*.tfrecords, here with 16x16 images.
+    func testCelebAHQLayout() throws {
+        let root = dir + "/celeba-tfr"
+        for (split, count) in [("train", 3), ("validation", 2)] {
+            try FileManager.default.createDirectory(atPath: root + "/" + split, withIntermediateDirectories: true)
+            try TFRecord.write((0..<count).map { Self.glowExample(Self.image(count * 10 + $0, size: 16), label: 0) },
+                               to: root + "/\(split)/\(split)-r04-s-0000-of-0001.tfrecords")
+        }
+        let small = DatasetPreparation(size: ImageSize(height: 4, width: 4), nBits: 5)
+        let train = try ImageDataset.celebAHQ(directory: root, split: .train, preparation: small)
+        let test = try ImageDataset.celebAHQ(directory: root, split: .test, preparation: small)
+        XCTAssertEqual([train.count, test.count, train.channels, train.height], [3, 2, 3, 4])
+        XCTAssertEqual(test, try ImageDataset.load(source: root + "/validation@4x4,bits5", split: .test))
+        let full = try ImageDataset.celebAHQ(directory: root, split: .train)
+        XCTAssertEqual([full.height, full.width], [64, 64])   // the paper's preparation, enlarged here
+        XCTAssertEqual(ImageDataset.celebAHQPreparation.description, "64x64,bits5")
+    }
+
     func testFolderOfOtherNamesAndSingleFile() throws {
         try TFRecord.write([Self.glowExample(Self.image(1, channels: 1), label: 3)], to: dir + "/b.tfrecord")
         try TFRecord.write([Self.glowExample(Self.image(2, channels: 3), label: 4)], to: dir + "/a.tfrecords")

@@ -40,6 +40,17 @@ extension ImageDataset {
         return collected.dataset()
     }
 
+    /// The paper's CelebA-HQ images: 64x64 (area resizing from 256x256), 5 bits.
+    public static let celebAHQPreparation = DatasetPreparation(size: ImageSize(height: 64, width: 64), nBits: 5)
+
+    /// CelebA-HQ in glow's layout under `directory` (its `celeba-tfr`): `train/` for the training split (27000
+    /// images), `validation/` for the test split (3000), prepared as the paper did by default.
+    public static func celebAHQ(directory: String, split: Split,
+                                preparation: DatasetPreparation = celebAHQPreparation) throws -> ImageDataset {
+        let folder = (directory as NSString).appendingPathComponent(split == .train ? "train" : "validation")
+        return try loadTFRecords(path: folder, preparation: preparation)
+    }
+
     /// Whether `path` names a TFRecord file by its ending.
     static func isTFRecordName(_ path: String) -> Bool {
         let lower = path.lowercased()
