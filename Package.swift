@@ -22,6 +22,11 @@ let package = Package(
         // PNG reading through libpng: the setjmp that libpng's error handling needs, which Swift cannot do.
         // (A C target does not autolink its system-library dependency the way a Swift import does: hence the setting.)
         .target(name: "CPNGShim", dependencies: ["SystemPNG"], linkerSettings: [.linkedLibrary("png")]),
+        .systemLibrary(name: "SystemJPEG", path: "Sources/SystemJPEG"),
+        // libjpeg's errors longjmp; this C target catches them with setjmp (Swift cannot) and returns error codes.
+        // C code does not autolink a module map's `link "jpeg"`, hence the explicit linker setting.
+        .target(name: "CJPEGShim", dependencies: ["SystemJPEG"], path: "Sources/CJPEGShim",
+                linkerSettings: [.linkedLibrary("jpeg")]),
         // The small CPU tensor core: storage, GEMM (the only BLAS call site), masked im2col, parallel loops.
         .target(
             name: "LMConvTensor",
@@ -31,7 +36,7 @@ let package = Package(
         .target(
             name: "LMConv",
             dependencies: [
-                "LMConvTensor", "SystemZlib", "CPNGShim",
+                "LMConvTensor", "SystemZlib", "CPNGShim", "CJPEGShim",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),

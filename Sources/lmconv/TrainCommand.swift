@@ -20,12 +20,13 @@ struct TrainCommand: ParsableCommand {
             """)
 
     // Data
-    @Option(help: ArgumentHelp("Training images: a dataset path, or 'fashion-mnist' (its training split). With "
-                               + "--resume, defaults to the run's own.", valueName: "path|fashion-mnist"))
+    @Option(help: ArgumentHelp("Training images: a dataset path or name (see evaluate --help), e.g. 'fashion-mnist' "
+                               + "(its training split), 'mnist-5k-train', 'DIR@64,bits5'. With --resume, defaults to "
+                               + "the run's own.", valueName: "source"))
     var data: String?
 
     @Option(help: ArgumentHelp("Test images, evaluated every --eval-every steps and at the end; picks "
-                               + "best.safetensors. 'fashion-mnist' is its test split.", valueName: "path|fashion-mnist"))
+                               + "best.safetensors. 'fashion-mnist' is its test split.", valueName: "source"))
     var testData: String?
 
     @Option(help: "Train on the first N images only.")
@@ -160,11 +161,8 @@ struct TrainCommand: ParsableCommand {
         return s
     }
 
-    /// `fashion-mnist` or the absolute path, as recorded in run.json.
-    static func recordedSource(_ source: String) -> String {
-        source.lowercased() == ImageDataset.fashionMNISTName ? ImageDataset.fashionMNISTName
-            : URL(fileURLWithPath: source).standardizedFileURL.path
-    }
+    /// A dataset name or the absolute path (with its `@` preparation), as recorded in run.json.
+    static func recordedSource(_ source: String) -> String { ImageDataset.recordedSource(source) }
 
     func run() throws {
         threadOptions.apply()

@@ -36,7 +36,7 @@ final class DataPNGFolderTests: XCTestCase {
         DataTestKit.assertError([dir + "/nowhere", "no such file or directory"]) { try ImageDataset.load(path: dir + "/nowhere") }
         try PNG.write(image(1, 1), to: dir + "/a.png")
         try PNG.write(image(1, 1, width: 5), to: dir + "/b.png")
-        DataTestKit.assertError([dir + "/b.png", "5x3", "same size"]) { try ImageDataset.load(path: dir) }
+        DataTestKit.assertError([dir + "/b.png", "3x5 (rows x cols)", "same size"]) { try ImageDataset.load(path: dir) }
         try DataTestKit.write([1, 2, 3], dir + "/b.png")
         DataTestKit.assertError([dir + "/b.png", "not a PNG"]) { try ImageDataset.load(path: dir) }
         try DataTestKit.write([1, 2, 3, 4, 5], dir + "/data.xyz")

@@ -160,7 +160,27 @@ final class NormalizationSumTests: XCTestCase {
         XCTAssertEqual(sum, 1, accuracy: 1e-6)
     }
 
-    /// One channel: the half-bin is 1/255 whatever n_bits says, so the images are 8-bit; a 1x2 image has 65536.
+    /// One channel at n_bits 2: the half-bin is 1/3, so the 4 levels tile [-1, 1]; a 2x2 image has 4^4 = 256 values.
+    /// (The reference's one-channel half-bin, 1/255 whatever n_bits is, sums to 0.04...0.08 here.)
+    func testGray2x2TwoBitsSumsToOne() throws {
+        let images = Self.allImages(channels: 1, height: 2, width: 2, levels: 4)
+        XCTAssertEqual(images.shape, [256, 1, 2, 2])
+        for (n, normalization) in [Normalization.pono, .weightNorm].enumerated() {
+            let cfg = ModelConfiguration(channels: 1, height: 2, width: 2, binarize: false, filters: 4, resnets: 1,
+                                         kernelSize: 3, maxDilation: 2, mixtures: 3, normalization: normalization,
+                                         nBits: 2)
+            let model = try Self.model(cfg, seed: 560 + UInt64(n))
+            for name in ["raster_scan", "s_curve", "hilbert"] {
+                for (label, order) in try Self.variants(of: name, height: 2, width: 2) {
+                    let sum = Self.probabilitySum(model, images: images,
+                                                  masks: try OrderMasks(order: order, kernelSize: 3, maxDilation: 2))
+                    XCTAssertEqual(sum, 1, accuracy: 1e-6, "gray 2x2 n_bits 2, \(normalization), \(label)")
+                }
+            }
+        }
+    }
+
+    /// One channel at 8 bits (half-bin 1/255): a 1x2 image has 65536 values.
     func testGray1x2SumsToOne() throws {
         let images = Self.allImages(channels: 1, height: 1, width: 2, levels: 256)
         XCTAssertEqual(images.shape, [65536, 1, 1, 2])

@@ -23,33 +23,47 @@ extension ImageDataset {
         return try loadIDX(images: images, labels: FileManager.default.fileExists(atPath: labels) ? labels : nil)
     }
 
-    /// Loads a dataset from `path`, choosing the format by ``FileKind`` (gzip-compressed files are decompressed
-    /// first):
-    /// - a folder: its CIFAR-10 `.bin` batches if it has any (`data_batch_*.bin` first), otherwise its `.png` images;
-    /// - IDX images (with the labels of the sibling file named with `labels`/`idx1` for `images`/`idx3`, when it
-    ///   exists), a `.npy` array, one PNG image, or a CIFAR-10 batch (no magic number: named `.bin`, or a whole
-    ///   number of records).
-    public static func load(path: String) throws -> ImageDataset {
+    /// Loads a dataset from `path`, choosing the format from what the path is, and prepares its images as
+    /// `preparation` says (image folders and TFRecords image by image as they are decoded, others once loaded):
+    /// - a directory: its CIFAR-10 `.bin` batches if it has any (`data_batch_*.bin` first), otherwise its TFRecord
+    ///   files if it has any, otherwise its `.png`, `.jpg` and `.jpeg` images;
+    /// - a file named `*.tfrecords` or `*.tfrecord`: TFRecords of `tf.train.Example` images;
+    /// - another file, by its first bytes (gzip-compressed files are decompressed first): IDX images (with the labels
+    ///   of the sibling file named with `labels`/`idx1` for `images`/`idx3`, when it exists), `.npy`, one PNG or JPEG
+    ///   image (by ``FileKind``); a file named `.csv` or `.csv.gz` is a pixel CSV (``loadPixelCSV(path:size:)``); one
+    ///   with no magic number is a CIFAR-10 batch if named `.bin` or a whole number of records.
+    public static func load(path: String, preparation: DatasetPreparation = .none) throws -> ImageDataset {
         if try FileKind.at(path: path) == .folder {
-            return try cifarBatchFiles(in: path).isEmpty ? loadPNGFolder(directory: path) : loadCIFAR(directory: path)
+            if !(try cifarBatchFiles(in: path)).isEmpty { return preparation.apply(to: try loadCIFAR(directory: path)) }
+            if !(try imageFiles(in: path, extensions: ["tfrecords", "tfrecord"])).isEmpty {
+                return try loadTFRecords(path: path, preparation: preparation)
+            }
+            return try loadImageFolder(directory: path, preparation: preparation)
         }
+        if isTFRecordName(path) { return try loadTFRecords(path: path, preparation: preparation) }
+        return preparation.apply(to: try loadFile(path))
+    }
+
+    /// One dataset file (not a TFRecord file), as ``load(path:preparation:)`` describes.
+    private static func loadFile(_ path: String) throws -> ImageDataset {
         let bytes = try DataFile.readMaybeGzip(path)
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".csv.gz") { return try decodePixelCSV(bytes, source: path) }
         let kind = FileKind.detect(head: bytes, name: (path as NSString).lastPathComponent, size: bytes.count)
         switch kind {
         case .idx: return try decodeIDX(bytes, source: path, labels: idxLabelsSibling(of: path))
         case .npy: return try decodeNPY(bytes, source: path)
-        case .png:
-            let image = try PNG.decode(bytes, source: path)
+        case .png, .jpeg:
+            let image = kind == .png ? try PNG.decode(bytes, source: path) : try JPEG.decode(bytes, source: path)
             return ImageDataset(count: 1, channels: image.channels, height: image.height, width: image.width,
                                 pixels: image.planar)
         case .cifarBatch: return try decodeCIFAR(bytes, source: path)
-        case .jpeg: throw LMConvError("\(path): JPEG images are not supported (convert them to PNG)")
         case .safetensors, .zipArchive, .pickleStream:
             throw LMConvError("\(path): \(kind.description) (a checkpoint?), not a dataset (expected IDX, .npy, PNG, "
-                              + "a CIFAR-10 .bin batch, or a folder of them)")
+                              + "JPEG, a CIFAR-10 .bin batch, TFRecords, a pixel .csv, or a folder of them)")
         case .gzip, .folder, .unknown:
-            throw LMConvError(
-                "\(path): unrecognised dataset format (expected IDX, .npy, PNG, a CIFAR-10 .bin batch, or a folder of them)")
+            throw LMConvError("\(path): unrecognised dataset format (expected IDX, .npy, PNG, JPEG, a CIFAR-10 .bin "
+                              + "batch, TFRecords, a pixel .csv, or a folder of them)")
         }
     }
 

@@ -1,7 +1,8 @@
 /// A set of equally sized 8-bit images held in memory, with optional integer class labels.
 ///
 /// Pixels are stored as one array of shape (N, C, H, W) in row-major order, the layout the network consumes.
-/// Loaders for IDX, CIFAR-10 binary, `.npy` and PNG folders live in extensions (see `ImageDataset.load(path:)`).
+/// Loaders for IDX, CIFAR-10 binary, `.npy`, pixel CSV, image folders (PNG, JPEG) and TFRecords live in extensions
+/// (see `ImageDataset.load(path:preparation:)` and `ImageDataset.load(source:split:)`).
 public struct ImageDataset: Sendable, Equatable {
     /// Number of images N.
     public let count: Int

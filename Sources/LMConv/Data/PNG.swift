@@ -33,10 +33,15 @@ public struct RGBImage: Sendable, Equatable {
 
     /// The pixels as planes, shape (C, H, W).
     public var planar: [UInt8] {
+        if channels == 1 { return pixels }
         var out = [UInt8](repeating: 0, count: pixels.count)
-        let plane = height * width
-        for c in 0..<channels {
-            for p in 0..<plane { out[c * plane + p] = pixels[p * channels + c] }
+        let (plane, C) = (height * width, channels)
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<C {
+                    for p in 0..<plane { dst[c * plane + p] = src[p * C + c] }
+                }
+            }
         }
         return out
     }

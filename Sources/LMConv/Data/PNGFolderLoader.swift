@@ -3,35 +3,10 @@ import Foundation
 extension ImageDataset {
     /// Loads every `.png` file in `directory` (not its subfolders), sorted by file name, as one dataset. The images
     /// must all have the same size. Grayscale images are replicated to RGB when the folder also holds colour images.
+    /// (``loadImageFolder(directory:preparation:)`` also reads JPEGs and can resize.)
     public static func loadPNGFolder(directory: String) throws -> ImageDataset {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw LMConvError("\(directory): cannot list the directory (\(error.localizedDescription))")
-        }
-        let files = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
-            .map { (directory as NSString).appendingPathComponent($0) }
+        let files = try imageFiles(in: directory, extensions: ["png"])
         guard !files.isEmpty else { throw LMConvError("\(directory): holds no .png images") }
-
-        let images = try files.map { try PNG.read(contentsOf: $0) }
-        let first = images[0]
-        for (image, path) in zip(images, files) where image.width != first.width || image.height != first.height {
-            throw LMConvError(
-                "\(path): image is \(image.width)x\(image.height) but \(files[0]) is \(first.width)x\(first.height); "
-                    + "all images in a folder must have the same size")
-        }
-        let channels = images.contains { $0.channels == 3 } ? 3 : 1
-        var pixels = [UInt8]()
-        pixels.reserveCapacity(images.count * channels * first.height * first.width)
-        for image in images {
-            let planar = image.planar
-            if image.channels == channels {
-                pixels += planar
-            } else {
-                for _ in 0..<channels { pixels += planar }  // gray -> RGB
-            }
-        }
-        return ImageDataset(count: images.count, channels: channels, height: first.height, width: first.width, pixels: pixels)
+        return try loadImages(files, preparation: .none)
     }
 }

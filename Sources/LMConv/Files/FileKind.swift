@@ -36,17 +36,18 @@ public enum FileKind: String, Sendable, CaseIterable {
     public static func detect<Bytes: Collection>(head: Bytes, name: String, size: Int) -> FileKind
     where Bytes.Element == UInt8 {
         let b = Array(head.prefix(headLength))
-        if b.starts(with: [0x1F, 0x8B]) { return .gzip }
-        if b.starts(with: PNG.signature) { return .png }
-        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
-        if b.starts(with: npyMagic) { return .npy }
-        if b.starts(with: [0x50, 0x4B]) { return .zipArchive }
-        if b.count >= 4, b[0] == 0, b[1] == 0, b[2] == 0x08, (1...4).contains(b[3]) { return .idx }
-        // Before the pickle check: a safetensors header length may well start with the byte 0x80.
+        // First: a safetensors header length's low bytes can be anything ("PK", 0x80, 1f 8b, ...), but a header
+        // length that fits the file followed by "{" is no other kind's magic (theirs give huge lengths).
         if b.count >= 9, b[8] == UInt8(ascii: "{") {
             let headerLength = (0..<8).reduce(UInt64(0)) { $0 | UInt64(b[$1]) << (8 * UInt64($1)) }
             if headerLength >= 2, headerLength <= UInt64(max(0, size - 8)) { return .safetensors }
         }
+        if b.starts(with: [0x1F, 0x8B]) { return .gzip }
+        if b.starts(with: PNG.signature) { return .png }
+        if b.starts(with: [0xFF, 0xD8, 0xFF]) { return .jpeg }
+        if b.starts(with: npyMagic) { return .npy }
+        if b.count >= 4, b[0] == 0, b[1] == 0, b[2] == 0x08, (1...4).contains(b[3]) { return .idx }
+        if b.starts(with: [0x50, 0x4B]) { return .zipArchive }
         if b.first == 0x80 { return .pickleStream }
         if name.lowercased().hasSuffix(".bin") || (size > 0 && size % cifarRecordSize == 0) { return .cifarBatch }
         return .unknown

@@ -28,6 +28,9 @@ public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration 
     precondition(output.shape == [OC, B, H, W], "output \(output.shape) does not fit the target \(target.shape)")
     precondition(region == nil || region!.count == HW)
     let N = B * HW
+    // Half the spacing of the 2^n_bits levels in [-1, 1], so that the bins tile it. The reference hard-codes 1/255 for
+    // one channel only because it trains one-channel models at 8 bits alone (main.py asserts n_bits == 8 for MNIST).
+    let halfBin = halfBinWidth(cfg)
     var pixelLogProbability = [Double](repeating: 0, count: N)
     var dOutput = wantGradient ? Tensor(shape: output.shape) : nil
     output.withUnsafeBufferPointer { out in
@@ -49,8 +52,7 @@ public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration 
                                 logP = binaryLogProbability(params, value: values[0], gradient: &dParams)
                             } else {
                                 logP = mixtureLogProbability(params, values: values, mixtures: cfg.mixtures,
-                                                             halfBin: halfBinWidth(cfg),
-                                                             gradient: &dParams)
+                                                             halfBin: halfBin, gradient: &dParams)
                             }
                             lp[n] = logP
                             if let grad { for o in 0..<OC { grad[o * N + n] = Float(-dParams[o]) } }

@@ -98,9 +98,10 @@ public struct PixelDistribution: Sendable, Equatable {
     }
 }
 
-/// The half-width of a level's bin in [-1, 1] that the likelihood integrates over.
+/// The half-width of a level's bin in [-1, 1] that the likelihood integrates over: 1 / (2^n_bits − 1), for one
+/// channel as for three (the reference's one-channel loss keeps 1/255, right only at 8 bits).
 func halfBinWidth(_ cfg: ModelConfiguration) -> Double {
-    cfg.channels == 1 ? 1.0 / 255 : 1 / Double((1 << cfg.nBits) - 1)
+    1 / Double((1 << cfg.nBits) - 1)
 }
 
 /// log Σ exp(x), stably.
