@@ -22,7 +22,31 @@ extension LMCFile {
         guard version == UInt64(Self.version) else {
             throw LMConvError("\(source): .lmc version \(version), this program reads version \(Self.version)")
         }
+        // First the raw fields up to the header CRC, then the CRC, then what the fields mean: a corrupt header is
+        // reported as such rather than as whichever field the corruption happened to hit.
         let kind = try reader.integer(bytes: 1, "pixel kind"), bits = Int(try reader.integer(bytes: 1, "bits"))
+        let channels = Int(try reader.integer(bytes: 2, "channels"))
+        let height = Int(try reader.integer(bytes: 4, "height")), width = Int(try reader.integer(bytes: 4, "width"))
+        let fingerprint = ModelFingerprint(bytes: try reader.bytes(32, "model fingerprint"))
+        let count = Int(try reader.integer(bytes: 4, "image count"))
+        struct Entry { var orderIndex: Int, pixelCRC: UInt32, dataCRC: UInt32, length: UInt64, name: [UInt8] }
+        var entries: [Entry] = []
+        for index in 0..<count {
+            let what = "image \(index) of \(count)"
+            let orderIndex = Int(try reader.integer(bytes: 4, "\(what): order index"))
+            let pixelCRC = UInt32(try reader.integer(bytes: 4, "\(what): pixel CRC"))
+            let dataCRC = UInt32(try reader.integer(bytes: 4, "\(what): data CRC"))
+            let length = try reader.integer(bytes: 8, "\(what): coded length")
+            let nameLength = Int(try reader.integer(bytes: 2, "\(what): name length"))
+            let name = try reader.bytes(nameLength, "\(what): name")
+            entries.append(Entry(orderIndex: orderIndex, pixelCRC: pixelCRC, dataCRC: dataCRC, length: length, name: name))
+        }
+        let headerEnd = reader.position
+        let headerCRC = UInt32(try reader.integer(bytes: 4, "header CRC"))
+        guard ZlibCodec.crc32(bytes[0..<headerEnd]) == headerCRC else {
+            throw LMConvError("\(source): header fails its CRC (corrupt file)")
+        }
+
         let pixels: PixelKind
         switch kind {
         case 0: pixels = .levels(bits: bits)
@@ -31,41 +55,21 @@ extension LMCFile {
             pixels = .binary
         default: throw LMConvError("\(source): unknown pixel kind \(kind) (corrupt header)")
         }
-        let channels = Int(try reader.integer(bytes: 2, "channels"))
-        let height = Int(try reader.integer(bytes: 4, "height")), width = Int(try reader.integer(bytes: 4, "width"))
         let geometry = Geometry(channels: channels, height: height, width: width, pixels: pixels)
         try Self.checkGeometry(geometry, source: source)
-        let fingerprint = ModelFingerprint(bytes: try reader.bytes(32, "model fingerprint"))
-        let count = Int(try reader.integer(bytes: 4, "image count"))
-
-        struct Entry { var orderIndex: Int, pixelCRC: UInt32, dataCRC: UInt32, length: UInt64, name: String? }
-        var entries: [Entry] = []
-        var names = Set<String>()
-        for index in 0..<count {
+        var names: [String?] = []   // per image
+        var seen = Set<String>()
+        for (index, entry) in entries.enumerated() {
+            guard !entry.name.isEmpty else { names.append(nil); continue }
             let what = "image \(index) of \(count)"
-            let orderIndex = Int(try reader.integer(bytes: 4, "\(what): order index"))
-            let pixelCRC = UInt32(try reader.integer(bytes: 4, "\(what): pixel CRC"))
-            let dataCRC = UInt32(try reader.integer(bytes: 4, "\(what): data CRC"))
-            let length = try reader.integer(bytes: 8, "\(what): coded length")
-            let nameLength = Int(try reader.integer(bytes: 2, "\(what): name length"))
-            var name: String?
-            if nameLength > 0 {
-                let raw = try reader.bytes(nameLength, "\(what): name")
-                guard let text = String(validating: raw, as: UTF8.self) else {
-                    throw LMConvError("\(source): \(what): name is not valid UTF-8 (corrupt header)")
-                }
-                try Self.checkName(text, source: "\(source): \(what)")
-                guard names.insert(text).inserted else {
-                    throw LMConvError("\(source): \(what): name '\(text)' is used twice (corrupt header)")
-                }
-                name = text
+            guard let text = String(validating: entry.name, as: UTF8.self) else {
+                throw LMConvError("\(source): \(what): name is not valid UTF-8 (corrupt header)")
             }
-            entries.append(Entry(orderIndex: orderIndex, pixelCRC: pixelCRC, dataCRC: dataCRC, length: length, name: name))
-        }
-        let headerEnd = reader.position
-        let headerCRC = UInt32(try reader.integer(bytes: 4, "header CRC"))
-        guard ZlibCodec.crc32(bytes[0..<headerEnd]) == headerCRC else {
-            throw LMConvError("\(source): header fails its CRC (corrupt file)")
+            try Self.checkName(text, source: "\(source): \(what)")
+            guard seen.insert(text).inserted else {
+                throw LMConvError("\(source): \(what): name '\(text)' is used twice (corrupt header)")
+            }
+            names.append(text)
         }
         if let expectedFingerprint, expectedFingerprint != fingerprint {
             throw LMConvError("\(source): compressed with another model (fingerprint \(fingerprint.description.prefix(16))..., "
@@ -90,9 +94,9 @@ extension LMCFile {
         for (index, entry) in entries.enumerated() {
             let data = try reader.bytes(Int(entry.length), "image \(index): coded data")
             guard ZlibCodec.crc32(data[...]) == entry.dataCRC else {
-                throw LMConvError("\(source): image \(index)\(entry.name.map { " (\($0))" } ?? ""): coded data fails its CRC (corrupt file)")
+                throw LMConvError("\(source): image \(index)\(names[index].map { " (\($0))" } ?? ""): coded data fails its CRC (corrupt file)")
             }
-            images.append(Image(orderIndex: entry.orderIndex, pixelCRC: entry.pixelCRC, name: entry.name, data: data))
+            images.append(Image(orderIndex: entry.orderIndex, pixelCRC: entry.pixelCRC, name: names[index], data: data))
         }
         self.init(fingerprint: fingerprint, geometry: geometry, images: images)
     }
