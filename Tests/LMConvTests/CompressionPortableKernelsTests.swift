@@ -72,7 +72,7 @@ final class CompressionPortableKernelsTests: XCTestCase {
             for threads in [1, 2] {
                 let all = Self.product(rows: rows, inner: inner, columns: full, w: w, x: x, ldx: full, y: y0, threads: threads)
                 XCTAssertEqual(all.map(\.bitPattern), reference.map(\.bitPattern), "32 images, \(threads) threads")
-                for (first, count) in [(0, 13), (19, 13), (5, 1), (31, 1), (3, 9)] {
+                for (first, count) in [(0, 13), (19, 13), (5, 1), (31, 1), (3, 9), (2, 6), (25, 7)] {
                     // The batch of `count` images first...first+count-1, gathered into its own arrays.
                     let xs = (0..<inner).flatMap { p in (0..<count).map { x[p * full + first + $0] } }
                     let ys = (0..<rows).flatMap { o in (0..<count).map { y0[o * full + first + $0] } }

@@ -20,16 +20,16 @@ public enum PortableKernels {
         y: UnsafeMutablePointer<Float>, ldy: Int, threads: Int = Parallelism.threadCount
     ) {
         if rows == 0 || columns == 0 { return }
-        // Blocks of 4 rows; split across threads only when each gets at least ~256 KFLOP.
-        let blocks = (rows + 3) / 4
+        // Blocks of 8 rows; split across threads only when each gets at least ~256 KFLOP.
+        let blocks = (rows + 7) / 8
         let work = 2 * rows * inner * columns
         let chunks = Swift.max(1, Swift.min(threads, blocks, work / 262_144))
         let body = { (chunk: Int) in
             let first = blocks * chunk / chunks, last = blocks * (chunk + 1) / chunks
-            var o = first * 4
-            let end = Swift.min(last * 4, rows)
+            var o = first * 8
+            let end = Swift.min(last * 8, rows)
             while o < end {
-                let height = Swift.min(4, end - o)
+                let height = Swift.min(8, end - o)
                 rowBlock(height: height, inner: inner, columns: columns, w: w + o * ldw, ldw: ldw, x: x, ldx: ldx,
                          y: y + o * ldy, ldy: ldy)
                 o += height
@@ -43,70 +43,129 @@ public enum PortableKernels {
         }
     }
 
-    /// Up to 4 rows of y against all columns: 8-column SIMD lanes, then a scalar tail doing the same operations.
+    /// Up to 8 rows of y against all columns: 8-column chunks 4 rows at a time (16 SSE registers hold 4 SIMD8
+    /// accumulators and the operands), then a 4-column chunk and single columns 8 rows at a time (8 independent sums
+    /// hide the latency of the additions). Every path performs the same scalar sequence per element.
     @inline(__always)
     private static func rowBlock(
         height: Int, inner: Int, columns: Int, w: UnsafePointer<Float>, ldw: Int,
         x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, ldy: Int
     ) {
         var j = 0
-        if height == 4 {
-            while j + 8 <= columns {
-                var a0 = load8(y + j), a1 = load8(y + ldy + j), a2 = load8(y + 2 * ldy + j), a3 = load8(y + 3 * ldy + j)
+        while j + 8 <= columns {
+            var r = 0
+            while r + 4 <= height {
+                let wr = w + r * ldw, yr = y + r * ldy + j
+                var a0 = load(yr, SIMD8<Float>.self), a1 = load(yr + ldy, SIMD8<Float>.self)
+                var a2 = load(yr + 2 * ldy, SIMD8<Float>.self), a3 = load(yr + 3 * ldy, SIMD8<Float>.self)
                 for p in 0..<inner {
-                    let xv = load8(x + p * ldx + j)
-                    a0 = a0 + SIMD8(repeating: w[p]) * xv
-                    a1 = a1 + SIMD8(repeating: w[ldw + p]) * xv
-                    a2 = a2 + SIMD8(repeating: w[2 * ldw + p]) * xv
-                    a3 = a3 + SIMD8(repeating: w[3 * ldw + p]) * xv
+                    let xv = load(x + p * ldx + j, SIMD8<Float>.self)
+                    a0 = a0 + SIMD8(repeating: wr[p]) * xv
+                    a1 = a1 + SIMD8(repeating: wr[ldw + p]) * xv
+                    a2 = a2 + SIMD8(repeating: wr[2 * ldw + p]) * xv
+                    a3 = a3 + SIMD8(repeating: wr[3 * ldw + p]) * xv
                 }
-                store8(a0, y + j); store8(a1, y + ldy + j); store8(a2, y + 2 * ldy + j); store8(a3, y + 3 * ldy + j)
-                j += 8
+                store(a0, yr); store(a1, yr + ldy); store(a2, yr + 2 * ldy); store(a3, yr + 3 * ldy)
+                r += 4
             }
-            while j < columns {
-                var a0 = y[j], a1 = y[ldy + j], a2 = y[2 * ldy + j], a3 = y[3 * ldy + j]
-                for p in 0..<inner {
-                    let xv = x[p * ldx + j]
-                    a0 = a0 + w[p] * xv
-                    a1 = a1 + w[ldw + p] * xv
-                    a2 = a2 + w[2 * ldw + p] * xv
-                    a3 = a3 + w[3 * ldw + p] * xv
-                }
-                y[j] = a0; y[ldy + j] = a1; y[2 * ldy + j] = a2; y[3 * ldy + j] = a3
-                j += 1
+            while r < height {
+                oneRow(inner: inner, w: w + r * ldw, x: x + j, ldx: ldx, y: y + r * ldy + j, SIMD8<Float>.self)
+                r += 1
+            }
+            j += 8
+        }
+        if j + 4 <= columns {
+            eightRows(height: height, inner: inner, w: w, ldw: ldw, x: x + j, ldx: ldx, y: y + j, ldy: ldy, SIMD4<Float>.self)
+            j += 4
+        }
+        while j < columns {
+            eightRowsOneColumn(height: height, inner: inner, w: w, ldw: ldw, x: x + j, ldx: ldx, y: y + j, ldy: ldy)
+            j += 1
+        }
+    }
+
+    /// `height` (<= 8) rows of y against the V.scalarCount columns at x, y: 8 accumulators when height is 8.
+    @inline(__always)
+    private static func eightRows<V: SIMD>(
+        height: Int, inner: Int, w: UnsafePointer<Float>, ldw: Int, x: UnsafePointer<Float>, ldx: Int,
+        y: UnsafeMutablePointer<Float>, ldy: Int, _: V.Type
+    ) where V.Scalar == Float {
+        guard height == 8 else {
+            for r in 0..<height { oneRow(inner: inner, w: w + r * ldw, x: x, ldx: ldx, y: y + r * ldy, V.self) }
+            return
+        }
+        var a0 = load(y, V.self), a1 = load(y + ldy, V.self), a2 = load(y + 2 * ldy, V.self)
+        var a3 = load(y + 3 * ldy, V.self), a4 = load(y + 4 * ldy, V.self), a5 = load(y + 5 * ldy, V.self)
+        var a6 = load(y + 6 * ldy, V.self), a7 = load(y + 7 * ldy, V.self)
+        for p in 0..<inner {
+            let xv = load(x + p * ldx, V.self)
+            a0 = a0 + V(repeating: w[p]) * xv
+            a1 = a1 + V(repeating: w[ldw + p]) * xv
+            a2 = a2 + V(repeating: w[2 * ldw + p]) * xv
+            a3 = a3 + V(repeating: w[3 * ldw + p]) * xv
+            a4 = a4 + V(repeating: w[4 * ldw + p]) * xv
+            a5 = a5 + V(repeating: w[5 * ldw + p]) * xv
+            a6 = a6 + V(repeating: w[6 * ldw + p]) * xv
+            a7 = a7 + V(repeating: w[7 * ldw + p]) * xv
+        }
+        store(a0, y); store(a1, y + ldy); store(a2, y + 2 * ldy); store(a3, y + 3 * ldy)
+        store(a4, y + 4 * ldy); store(a5, y + 5 * ldy); store(a6, y + 6 * ldy); store(a7, y + 7 * ldy)
+    }
+
+    /// ``eightRows(height:inner:w:ldw:x:ldx:y:ldy:_:)`` for a single column, in scalars.
+    @inline(__always)
+    private static func eightRowsOneColumn(
+        height: Int, inner: Int, w: UnsafePointer<Float>, ldw: Int, x: UnsafePointer<Float>, ldx: Int,
+        y: UnsafeMutablePointer<Float>, ldy: Int
+    ) {
+        guard height == 8 else {
+            for r in 0..<height {
+                let wr = w + r * ldw
+                var a = y[r * ldy]
+                for p in 0..<inner { a = a + wr[p] * x[p * ldx] }
+                y[r * ldy] = a
             }
             return
         }
-        for r in 0..<height {
-            let wr = w + r * ldw, yr = y + r * ldy
-            j = 0
-            while j + 8 <= columns {
-                var a = load8(yr + j)
-                for p in 0..<inner { a = a + SIMD8(repeating: wr[p]) * load8(x + p * ldx + j) }
-                store8(a, yr + j)
-                j += 8
-            }
-            while j < columns {
-                var a = yr[j]
-                for p in 0..<inner { a = a + wr[p] * x[p * ldx + j] }
-                yr[j] = a
-                j += 1
-            }
+        var a0 = y[0], a1 = y[ldy], a2 = y[2 * ldy], a3 = y[3 * ldy]
+        var a4 = y[4 * ldy], a5 = y[5 * ldy], a6 = y[6 * ldy], a7 = y[7 * ldy]
+        for p in 0..<inner {
+            let xv = x[p * ldx]
+            a0 = a0 + w[p] * xv
+            a1 = a1 + w[ldw + p] * xv
+            a2 = a2 + w[2 * ldw + p] * xv
+            a3 = a3 + w[3 * ldw + p] * xv
+            a4 = a4 + w[4 * ldw + p] * xv
+            a5 = a5 + w[5 * ldw + p] * xv
+            a6 = a6 + w[6 * ldw + p] * xv
+            a7 = a7 + w[7 * ldw + p] * xv
         }
+        y[0] = a0; y[ldy] = a1; y[2 * ldy] = a2; y[3 * ldy] = a3
+        y[4 * ldy] = a4; y[5 * ldy] = a5; y[6 * ldy] = a6; y[7 * ldy] = a7
+    }
+
+    /// One row of y against the V.scalarCount columns at x, y.
+    @inline(__always)
+    private static func oneRow<V: SIMD>(
+        inner: Int, w: UnsafePointer<Float>, x: UnsafePointer<Float>, ldx: Int, y: UnsafeMutablePointer<Float>, _: V.Type
+    ) where V.Scalar == Float {
+        var a = load(y, V.self)
+        for p in 0..<inner { a = a + V(repeating: w[p]) * load(x + p * ldx, V.self) }
+        store(a, y)
     }
 
     @inline(__always)
-    private static func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    private static func load<V: SIMD>(_ p: UnsafePointer<Float>, _: V.Type) -> V where V.Scalar == Float {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
     @inline(__always)
-    private static func load8(_ p: UnsafeMutablePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    private static func load<V: SIMD>(_ p: UnsafeMutablePointer<Float>, _: V.Type) -> V where V.Scalar == Float {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
     }
 
     @inline(__always)
-    private static func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
-        UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+    private static func store<V: SIMD>(_ v: V, _ p: UnsafeMutablePointer<Float>) where V.Scalar == Float {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
     }
 }
