@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 cat > "$work/Stubs.swift" <<'EOF'
 public enum RANS { public static let precisionBits = 24 }
 public enum Parallelism { public static let threadCount = 2 }
+public func parallelFor(_ count: Int, minimumChunk: Int = 4096, _ body: (Range<Int>) -> Void) { body(0..<count) }
 EOF
 cat > "$work/Control.swift" <<'EOF'
 public func fmaControl(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }

@@ -1,4 +1,3 @@
-import Dispatch
 import LMConvTensor
 
 // A matrix product whose every output element is computed by the same sequence of IEEE operations whatever the
@@ -38,8 +37,10 @@ public enum PortableKernels {
         if chunks == 1 {
             body(0)
         } else {
-            // concurrentPerform returns when every chunk is done; chunks write disjoint rows of y.
-            withoutActuallyEscaping(body) { body in DispatchQueue.concurrentPerform(iterations: chunks, execute: body) }
+            // The package's parallel loop (one chunk per thread); chunks write disjoint rows of y.
+            parallelFor(chunks, minimumChunk: 1) { range in
+                for chunk in range { body(chunk) }
+            }
         }
     }
 
