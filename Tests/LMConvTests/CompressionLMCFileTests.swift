@@ -76,6 +76,15 @@ final class CompressionLMCFileTests: XCTestCase {
         }
     }
 
+    func testGeometryOfAModelConfiguration() {
+        XCTAssertEqual(LMCFile.Geometry(configuration: ModelConfiguration(channels: 1, height: 28, width: 28, binarize: true)),
+                       .init(channels: 1, height: 28, width: 28, pixels: .binary))
+        XCTAssertEqual(LMCFile.Geometry(configuration: ModelConfiguration(channels: 3, height: 32, width: 32, binarize: false, nBits: 5)),
+                       .init(channels: 3, height: 32, width: 32, pixels: .levels(bits: 5)))
+        XCTAssertEqual(LMCFile.PixelKind.levels(bits: 5).levelCount, 32)
+        XCTAssertEqual(LMCFile.PixelKind.binary.levelCount, 2)
+    }
+
     func testWritesAtomicallyAndReadsBack() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lmc-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

@@ -1,4 +1,6 @@
-// Coding one image through an autoregressive model session, without knowing what the model is.
+// Coding one image through an autoregressive model session, without knowing what the model is. To code several
+// images in lockstep (one network batch), keep one RANSEncoder or RANSDecoder per image and call
+// encode(level:under:source:) / decodeLevel(under:) directly, as these loops do.
 
 /// What the codec needs from an autoregressive model for one image: the sub-pixels in the model's order, each with
 /// its distribution given everything accepted so far.

@@ -40,6 +40,12 @@ public struct LMCFile: Equatable, Sendable {
             self.pixels = pixels
         }
 
+        /// The geometry of the images `configuration` models.
+        public init(configuration: ModelConfiguration) {
+            self.init(channels: configuration.channels, height: configuration.height, width: configuration.width,
+                      pixels: configuration.binarize ? .binary : .levels(bits: configuration.nBits))
+        }
+
         /// Sub-pixels per image, C * H * W.
         public var subPixelCount: Int { channels * height * width }
     }
