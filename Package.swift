@@ -13,6 +13,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims with no Swift API of their own. On Apple platforms GEMM uses Accelerate instead of CBLAS.
@@ -38,6 +39,7 @@ let package = Package(
             dependencies: [
                 "LMConvTensor", "SystemZlib", "CPNGShim", "CJPEGShim",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // The command-line tool: thin commands over the library.

@@ -1,0 +1,172 @@
+// The .lmc container of `lmconv compress`: a header that says which model and image geometry the data needs, a
+// table of the images (order, pixel CRC, name, coded length), then each image's rANS stream. docs/FORMAT.md
+// documents it byte by byte; LMCFileParsing.swift reads it.
+
+/// A .lmc file: images compressed with one model, all of one geometry.
+public struct LMCFile: Equatable, Sendable {
+    /// The 8 bytes every .lmc file starts with: 0x89 "LMC" CR LF 0x1A LF (PNG's trick: a transfer that mangles
+    /// line ends or the high bit breaks the magic).
+    public static let magic: [UInt8] = [0x89, 0x4C, 0x4D, 0x43, 0x0D, 0x0A, 0x1A, 0x0A]
+    /// The format version this code writes and reads.
+    public static let version: UInt16 = 1
+
+    /// What a sub-pixel is.
+    public enum PixelKind: Equatable, Sendable {
+        /// Binary pixels (±1), modelled by two logits; levels 0 (-1) and 1 (+1).
+        case binary
+        /// 2^bits levels (bits in 1...8), modelled by a discretized logistic mixture.
+        case levels(bits: Int)
+
+        /// The number of levels of a sub-pixel.
+        public var levelCount: Int {
+            switch self {
+            case .binary: return 2
+            case let .levels(bits): return 1 << bits
+            }
+        }
+    }
+
+    /// The shape shared by every image of the file.
+    public struct Geometry: Equatable, Sendable {
+        public var channels: Int
+        public var height: Int
+        public var width: Int
+        public var pixels: PixelKind
+
+        public init(channels: Int, height: Int, width: Int, pixels: PixelKind) {
+            self.channels = channels
+            self.height = height
+            self.width = width
+            self.pixels = pixels
+        }
+
+        /// The geometry of the images `configuration` models.
+        public init(configuration: ModelConfiguration) {
+            self.init(channels: configuration.channels, height: configuration.height, width: configuration.width,
+                      pixels: configuration.binarize ? .binary : .levels(bits: configuration.nBits))
+        }
+
+        /// Sub-pixels per image, C * H * W.
+        public var subPixelCount: Int { channels * height * width }
+    }
+
+    /// One compressed image.
+    public struct Image: Equatable, Sendable {
+        /// Which of the codec's generation orders coded it (an index into the list the fingerprint covers).
+        public var orderIndex: Int
+        /// ``LMCFile/pixelCRC(levels:)`` of its levels, checked after decoding.
+        public var pixelCRC: UInt32
+        /// The input's file name (a base name, for PNG inputs), or nil.
+        public var name: String?
+        /// The rANS stream.
+        public var data: [UInt8]
+
+        public init(orderIndex: Int, pixelCRC: UInt32, name: String?, data: [UInt8]) {
+            self.orderIndex = orderIndex
+            self.pixelCRC = pixelCRC
+            self.name = name
+            self.data = data
+        }
+    }
+
+    public var fingerprint: ModelFingerprint
+    public var geometry: Geometry
+    public var images: [Image]
+
+    public init(fingerprint: ModelFingerprint, geometry: Geometry, images: [Image]) {
+        self.fingerprint = fingerprint
+        self.geometry = geometry
+        self.images = images
+    }
+
+    /// CRC-32 (zlib's) of an image's levels, one byte per sub-pixel in (C, H, W) layout (binary: 0 for -1, 1 for +1).
+    public static func pixelCRC(levels: [Int]) -> UInt32 {
+        ZlibCodec.crc32(levels.map { UInt8(truncatingIfNeeded: $0) }[...])
+    }
+
+    /// Throws unless decoded `levels` match image `index`'s CRC (a different model computation here than at
+    /// compression, or corrupt data the coder did not notice). `source` names the file.
+    public func checkPixels(_ levels: [Int], image index: Int, source: String) throws {
+        let image = images[index]
+        guard Self.pixelCRC(levels: levels) == image.pixelCRC else {
+            throw LMConvError("\(source): image \(index)\(image.name.map { " (\($0))" } ?? ""): decoded pixels fail their CRC "
+                + "(the model computes differently here than where the file was made, or the file is corrupt)")
+        }
+    }
+
+    /// Throws unless `name` can be stored: non-empty, at most 65535 UTF-8 bytes, a plain file name (no '/', '\\'
+    /// or NUL, not "." or "..") so that a decoder can write it in its output folder safely.
+    static func checkName(_ name: String, source: String) throws {
+        let utf8 = Array(name.utf8)
+        guard !utf8.isEmpty, utf8.count <= 65535, !utf8.contains(0), !utf8.contains(0x2F), !utf8.contains(0x5C),
+              name != ".", name != ".." else {
+            throw LMConvError("\(source): image name '\(name)' is not a plain file name of 1 to 65535 bytes")
+        }
+    }
+
+    /// Throws unless the geometry is one the format can describe (see docs/FORMAT.md).
+    static func checkGeometry(_ g: Geometry, source: String) throws {
+        switch g.pixels {
+        case .binary:
+            guard g.channels == 1 else { throw LMConvError("\(source): binary images must have 1 channel, not \(g.channels)") }
+        case let .levels(bits):
+            guard (1...8).contains(bits) else { throw LMConvError("\(source): \(bits) bits per sub-pixel (expected 1 to 8)") }
+            guard g.channels == 1 || g.channels == 3 else {
+                throw LMConvError("\(source): \(g.channels) channels (expected 1 or 3)")
+            }
+        }
+        guard (1...65535).contains(g.height), (1...65535).contains(g.width) else {
+            throw LMConvError("\(source): image size \(g.height)x\(g.width) (expected 1 to 65535 each)")
+        }
+    }
+
+    /// The file's bytes. Throws for a geometry, order index or name the format cannot hold; `source` names the
+    /// file in errors.
+    public func serialized(source: String) throws -> [UInt8] {
+        try Self.checkGeometry(geometry, source: source)
+        var names = Set<String>()
+        var out = Self.magic
+        appendLittleEndian(&out, UInt64(Self.version), bytes: 2)
+        switch geometry.pixels {
+        case .binary: out += [1, 1]
+        case let .levels(bits): out += [0, UInt8(bits)]
+        }
+        appendLittleEndian(&out, UInt64(geometry.channels), bytes: 2)
+        appendLittleEndian(&out, UInt64(geometry.height), bytes: 4)
+        appendLittleEndian(&out, UInt64(geometry.width), bytes: 4)
+        out += fingerprint.bytes
+        appendLittleEndian(&out, UInt64(images.count), bytes: 4)
+        for (index, image) in images.enumerated() {
+            guard (0...Int(UInt32.max)).contains(image.orderIndex) else {
+                throw LMConvError("\(source): image \(index): order index \(image.orderIndex) does not fit 32 bits")
+            }
+            appendLittleEndian(&out, UInt64(image.orderIndex), bytes: 4)
+            appendLittleEndian(&out, UInt64(image.pixelCRC), bytes: 4)
+            appendLittleEndian(&out, UInt64(ZlibCodec.crc32(image.data[...])), bytes: 4)
+            appendLittleEndian(&out, UInt64(image.data.count), bytes: 8)
+            if let name = image.name {
+                try Self.checkName(name, source: "\(source): image \(index)")
+                guard names.insert(name).inserted else {
+                    throw LMConvError("\(source): image \(index): name '\(name)' is used twice")
+                }
+                appendLittleEndian(&out, UInt64(name.utf8.count), bytes: 2)
+                out += Array(name.utf8)
+            } else {
+                appendLittleEndian(&out, 0, bytes: 2)
+            }
+        }
+        appendLittleEndian(&out, UInt64(ZlibCodec.crc32(out[...])), bytes: 4)
+        for image in images { out += image.data }
+        return out
+    }
+
+    /// Writes the file atomically (temporary file, fsync, rename).
+    public func write(to path: String) throws {
+        try DataFile.writeAtomically(serialized(source: path), to: path)
+    }
+}
+
+@inline(__always)
+func appendLittleEndian(_ out: inout [UInt8], _ value: UInt64, bytes: Int) {
+    for i in 0..<bytes { out.append(UInt8(truncatingIfNeeded: value >> (8 * i))) }
+}

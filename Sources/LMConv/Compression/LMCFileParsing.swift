@@ -1,0 +1,125 @@
+// Reading a .lmc file: every field is checked before it is trusted, and every refusal is one line naming the file
+// and what is wrong (docs/FORMAT.md lists them).
+
+extension LMCFile {
+    /// Reads and checks the file at `path` (see ``init(parsing:source:expectedFingerprint:)``).
+    public static func read(path: String, expectedFingerprint: ModelFingerprint? = nil) throws -> LMCFile {
+        try LMCFile(parsing: DataFile.read(path), source: path, expectedFingerprint: expectedFingerprint)
+    }
+
+    /// Parses a .lmc file. Throws an `LMConvError` naming `source` for a wrong magic number or version, a header
+    /// that is truncated, inconsistent or fails its CRC, coded lengths that do not add up to the file's size
+    /// (truncated file or trailing bytes), coded data that fails its CRC, or a fingerprint other than
+    /// `expectedFingerprint` (when given). The pixel CRCs can only be checked after decoding
+    /// (``checkPixels(_:image:source:)``).
+    public init(parsing bytes: [UInt8], source: String, expectedFingerprint: ModelFingerprint? = nil) throws {
+        var reader = LMCByteReader(bytes: bytes, source: source)
+        guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
+            throw LMConvError("\(source): not a .lmc file (wrong magic number)")
+        }
+        reader.position = Self.magic.count
+        let version = try reader.integer(bytes: 2, "version")
+        guard version == UInt64(Self.version) else {
+            throw LMConvError("\(source): .lmc version \(version), this program reads version \(Self.version)")
+        }
+        // First the raw fields up to the header CRC, then the CRC, then what the fields mean: a corrupt header is
+        // reported as such rather than as whichever field the corruption happened to hit.
+        let kind = try reader.integer(bytes: 1, "pixel kind"), bits = Int(try reader.integer(bytes: 1, "bits"))
+        let channels = Int(try reader.integer(bytes: 2, "channels"))
+        let height = Int(try reader.integer(bytes: 4, "height")), width = Int(try reader.integer(bytes: 4, "width"))
+        let fingerprint = ModelFingerprint(bytes: try reader.bytes(32, "model fingerprint"))
+        let count = Int(try reader.integer(bytes: 4, "image count"))
+        struct Entry { var orderIndex: Int, pixelCRC: UInt32, dataCRC: UInt32, length: UInt64, name: [UInt8] }
+        var entries: [Entry] = []
+        for index in 0..<count {
+            let what = "image \(index) of \(count)"
+            let orderIndex = Int(try reader.integer(bytes: 4, "\(what): order index"))
+            let pixelCRC = UInt32(try reader.integer(bytes: 4, "\(what): pixel CRC"))
+            let dataCRC = UInt32(try reader.integer(bytes: 4, "\(what): data CRC"))
+            let length = try reader.integer(bytes: 8, "\(what): coded length")
+            let nameLength = Int(try reader.integer(bytes: 2, "\(what): name length"))
+            let name = try reader.bytes(nameLength, "\(what): name")
+            entries.append(Entry(orderIndex: orderIndex, pixelCRC: pixelCRC, dataCRC: dataCRC, length: length, name: name))
+        }
+        let headerEnd = reader.position
+        let headerCRC = UInt32(try reader.integer(bytes: 4, "header CRC"))
+        guard ZlibCodec.crc32(bytes[0..<headerEnd]) == headerCRC else {
+            throw LMConvError("\(source): header fails its CRC (corrupt file)")
+        }
+
+        let pixels: PixelKind
+        switch kind {
+        case 0: pixels = .levels(bits: bits)
+        case 1:
+            guard bits == 1 else { throw LMConvError("\(source): binary pixels with \(bits) bits (corrupt header)") }
+            pixels = .binary
+        default: throw LMConvError("\(source): unknown pixel kind \(kind) (corrupt header)")
+        }
+        let geometry = Geometry(channels: channels, height: height, width: width, pixels: pixels)
+        try Self.checkGeometry(geometry, source: source)
+        var names: [String?] = []   // per image
+        var seen = Set<String>()
+        for (index, entry) in entries.enumerated() {
+            guard !entry.name.isEmpty else { names.append(nil); continue }
+            let what = "image \(index) of \(count)"
+            guard let text = String(validating: entry.name, as: UTF8.self) else {
+                throw LMConvError("\(source): \(what): name is not valid UTF-8 (corrupt header)")
+            }
+            try Self.checkName(text, source: "\(source): \(what)")
+            guard seen.insert(text).inserted else {
+                throw LMConvError("\(source): \(what): name '\(text)' is used twice (corrupt header)")
+            }
+            names.append(text)
+        }
+        if let expectedFingerprint, expectedFingerprint != fingerprint {
+            throw LMConvError("\(source): compressed with another model (fingerprint \(fingerprint.description.prefix(16))..., "
+                + "this model's is \(expectedFingerprint.description.prefix(16))...)")
+        }
+
+        // The coded lengths must add up to exactly the rest of the file.
+        let remaining = UInt64(bytes.count - reader.position)
+        var declared: UInt64 = 0
+        for entry in entries {
+            let (sum, overflow) = declared.addingReportingOverflow(entry.length)
+            guard !overflow, sum <= remaining else {
+                throw LMConvError("\(source): the images' coded lengths add up to more than the \(remaining) bytes after the header (truncated file)")
+            }
+            declared = sum
+        }
+        guard declared == remaining else {
+            throw LMConvError("\(source): \(remaining - declared) bytes of trailing garbage after the last image")
+        }
+        var images: [Image] = []
+        images.reserveCapacity(count)
+        for (index, entry) in entries.enumerated() {
+            let data = try reader.bytes(Int(entry.length), "image \(index): coded data")
+            guard ZlibCodec.crc32(data[...]) == entry.dataCRC else {
+                throw LMConvError("\(source): image \(index)\(names[index].map { " (\($0))" } ?? ""): coded data fails its CRC (corrupt file)")
+            }
+            images.append(Image(orderIndex: entry.orderIndex, pixelCRC: entry.pixelCRC, name: names[index], data: data))
+        }
+        self.init(fingerprint: fingerprint, geometry: geometry, images: images)
+    }
+}
+
+/// Reads little-endian fields from a byte array, throwing "truncated" instead of reading past the end.
+struct LMCByteReader {
+    let bytes: [UInt8]
+    let source: String
+    var position = 0
+
+    mutating func bytes(_ count: Int, _ what: String) throws -> [UInt8] {
+        guard count <= bytes.count - position else {
+            throw LMConvError("\(source): file ends inside \(what) at byte \(position) (truncated file)")
+        }
+        defer { position += count }
+        return Array(bytes[position..<(position + count)])
+    }
+
+    mutating func integer(bytes count: Int, _ what: String) throws -> UInt64 {
+        let raw = try bytes(count, what)
+        var value: UInt64 = 0
+        for i in 0..<count { value |= UInt64(raw[i]) << (8 * i) }
+        return value
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import LMConv
+import LMConvTensor
+import XCTest
+
+/// PortableKernels.matrixProduct: right, and each column's bits independent of the batch size and thread count.
+final class CompressionPortableKernelsTests: XCTestCase {
+    static func random(_ count: Int, seed: UInt64) -> [Float] {
+        var rng = Xoshiro256(seed: seed)
+        return (0..<count).map { _ in rng.nextNormal() }
+    }
+
+    /// y (rows, columns) after the product; x is read from its first `columns` columns of a (inner, ldx) array.
+    static func product(rows: Int, inner: Int, columns: Int, w: [Float], x: [Float], ldx: Int, y: [Float],
+                        threads: Int) -> [Float] {
+        var y = y
+        w.withUnsafeBufferPointer { w in
+            x.withUnsafeBufferPointer { x in
+                y.withUnsafeMutableBufferPointer { y in
+                    PortableKernels.matrixProduct(rows: rows, inner: inner, columns: columns, w: w.baseAddress!, ldw: inner,
+                                                  x: x.baseAddress!, ldx: ldx, y: y.baseAddress!, ldy: columns,
+                                                  threads: threads)
+                }
+            }
+        }
+        return y
+    }
+
+    /// The scalar sequence the kernel promises, written out: y + w0 x0 + w1 x1 + ..., left to right.
+    func testEqualsTheDocumentedScalarSequenceBitForBit() {
+        for (rows, inner, columns) in [(1, 1, 1), (3, 5, 7), (4, 9, 8), (7, 288, 19), (64, 288, 32), (5, 0, 3)] {
+            let w = Self.random(rows * inner, seed: 1), x = Self.random(inner * columns, seed: 2)
+            let y0 = Self.random(rows * columns, seed: 3)
+            let y = Self.product(rows: rows, inner: inner, columns: columns, w: w, x: x, ldx: columns, y: y0, threads: 1)
+            var expected = y0
+            for o in 0..<rows {
+                for j in 0..<columns {
+                    var a = y0[o * columns + j]
+                    for p in 0..<inner {
+                        let product = w[o * inner + p] * x[p * columns + j]
+                        a = a + product
+                    }
+                    expected[o * columns + j] = a
+                }
+            }
+            XCTAssertEqual(y.map(\.bitPattern), expected.map(\.bitPattern), "\(rows)x\(inner)x\(columns)")
+            // And close to the double-precision product.
+            var reference = y0
+            w.withUnsafeBufferPointer { w in
+                x.withUnsafeBufferPointer { x in
+                    reference.withUnsafeMutableBufferPointer { r in
+                        referenceGEMM(transposeA: .none, transposeB: .none, m: rows, n: columns, k: inner, alpha: 1,
+                                      a: w.baseAddress!, lda: max(inner, 1), b: x.baseAddress!, ldb: columns, beta: 1,
+                                      c: r.baseAddress!, ldc: columns)
+                    }
+                }
+            }
+            for i in y.indices { XCTAssertEqual(y[i], reference[i], accuracy: 1e-3 * Float(inner + 1)) }
+        }
+    }
+
+    /// Column j of a 32-image batch, of a 13-image batch and of a single image: the same bits, on 1 or 2 threads.
+    func testColumnsDoNotDependOnBatchSizeOrThreads() {
+        for rows in [64, 67] {
+            let inner = 288, full = 32
+            let w = Self.random(rows * inner, seed: 4), x = Self.random(inner * full, seed: 5)
+            let y0 = Self.random(rows * full, seed: 6)
+            let reference = Self.product(rows: rows, inner: inner, columns: full, w: w, x: x, ldx: full, y: y0, threads: 1)
+            func column(_ y: [Float], _ j: Int, columns: Int) -> [UInt32] {
+                (0..<rows).map { y[$0 * columns + j].bitPattern }
+            }
+            for threads in [1, 2] {
+                let all = Self.product(rows: rows, inner: inner, columns: full, w: w, x: x, ldx: full, y: y0, threads: threads)
+                XCTAssertEqual(all.map(\.bitPattern), reference.map(\.bitPattern), "32 images, \(threads) threads")
+                for (first, count) in [(0, 13), (19, 13), (5, 1), (31, 1), (3, 9), (2, 6), (25, 7)] {
+                    // The batch of `count` images first...first+count-1, gathered into its own arrays.
+                    let xs = (0..<inner).flatMap { p in (0..<count).map { x[p * full + first + $0] } }
+                    let ys = (0..<rows).flatMap { o in (0..<count).map { y0[o * full + first + $0] } }
+                    let part = Self.product(rows: rows, inner: inner, columns: count, w: w, x: xs, ldx: count, y: ys,
+                                            threads: threads)
+                    for j in 0..<count {
+                        XCTAssertEqual(column(part, j, columns: count), column(reference, first + j, columns: full),
+                                       "rows \(rows): image \(first + j) in a batch of \(count), \(threads) threads")
+                    }
+                }
+            }
+        }
+    }
+
+    /// GFLOP/s against BLAS for the shapes of a codec decode step (64 output channels, K = 9 * 32). Prints a table;
+    /// the sizes are small enough to run in every test pass.
+    func testSpeedAgainstBLAS() {
+        let rows = 64, inner = 288
+        let w = Self.random(rows * inner, seed: 7), x = Self.random(inner * 32, seed: 8)
+        var lines = ["PortableKernels vs BLAS sgemm, OC \(rows), K \(inner), one thread: nb, portable GFLOP/s, BLAS GFLOP/s"]
+        for nb in [1, 2, 4, 8, 13, 16, 32] {
+            var y = [Float](repeating: 0, count: rows * nb)
+            let flops = Double(2 * rows * inner * nb)
+            // Best of 3 runs of at least 10 ms each (bounded time in debug builds too).
+            func time(_ body: () -> Void) -> Double {
+                var best = Double.infinity
+                for _ in 0..<3 {
+                    let start = DispatchTime.now().uptimeNanoseconds
+                    var calls = 0, elapsed: UInt64 = 0
+                    repeat {
+                        body()
+                        calls += 1
+                        elapsed = DispatchTime.now().uptimeNanoseconds - start
+                    } while elapsed < 10_000_000
+                    best = min(best, Double(elapsed) / Double(calls))
+                }
+                return flops / best   // FLOP per ns = GFLOP/s
+            }
+            let portable = w.withUnsafeBufferPointer { w in
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { y in
+                        time {
+                            PortableKernels.matrixProduct(rows: rows, inner: inner, columns: nb, w: w.baseAddress!, ldw: inner,
+                                                          x: x.baseAddress!, ldx: 32, y: y.baseAddress!, ldy: nb, threads: 1)
+                        }
+                    }
+                }
+            }
+            let blas = w.withUnsafeBufferPointer { w in
+                x.withUnsafeBufferPointer { x in
+                    y.withUnsafeMutableBufferPointer { y in
+                        time {
+                            singleThreadedGEMM(transposeA: .none, transposeB: .none, m: rows, n: nb, k: inner, alpha: 1,
+                                               a: w.baseAddress!, lda: inner, b: x.baseAddress!, ldb: 32, beta: 1,
+                                               c: y.baseAddress!, ldc: nb)
+                        }
+                    }
+                }
+            }
+            lines.append(String(format: "  nb %2d: %6.2f  %6.2f", nb, portable, blas))
+        }
+        print(lines.joined(separator: "\n"))
+    }
+}
