@@ -70,7 +70,9 @@ struct EvaluateCommand: ParsableCommand {
         let perBase = variants ?? spec.variants
         let orders = try forOption("--order") { try spec.orders(height: cfg.height, width: cfg.width, variantsPerBase: perBase) }
         let names = spec.orderNames(variantsPerBase: perBase)
-        guard data.count > 0 else { throw LMConvError("\(dataOptions.name): holds no images") }
+        guard data.count > 0 else {
+            throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images")
+        }
 
         let bar = ProgressBar("evaluate", total: data.count)
         let result = try model.evaluate(data, orders: orders,

@@ -45,20 +45,21 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Variants of each base order: 1, or 8 (the reference's --randomize_order).")
     var variants: Int?
 
+    func validate() throws {
+        if let variants, variants != 1 && variants != 8 { throw ValidationError("--variants must be 1 or 8, got \(variants)") }
+    }
+
     func run() throws {
         var overrides = TorchImportOverrides(height: height, width: width, maxDilation: maxDilation, nBits: nBits,
                                              variants: variants)
         if let normalization {
             guard let value = Normalization(rawValue: normalization) else {
-                throw LMConvError("--normalization: unknown value '\(normalization)' (valid: "
-                                  + Normalization.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                throw LMConvError.invalidOption(name: "--normalization", reason: "unknown value '\(normalization)' (valid: "
+                                                + Normalization.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
             overrides.normalization = value
         }
         if !order.isEmpty { overrides.orderNames = order }
-        if let variants, variants != 1 && variants != 8 {
-            throw LMConvError("--variants must be 1 or 8, got \(variants)")
-        }
 
         let input = URL(fileURLWithPath: checkpoint)
         let result = try Checkpoint.importTorch(contentsOf: input, overrides: overrides, useEMA: ema) { warning in

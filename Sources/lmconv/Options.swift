@@ -71,14 +71,14 @@ func checkOutputFile(_ path: String, option: String = "--output") throws {
     let url = URL(fileURLWithPath: path)
     var isDirectory: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
-        throw LMConvError("\(option) \(path): is a directory, expected a file name")
+        throw LMConvError.invalidOption(name: option, value: path, reason: "is a directory, expected a file name")
     }
     let parent = url.deletingLastPathComponent().path
     guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
-        throw LMConvError("\(option) \(path): the directory \(parent) does not exist")
+        throw LMConvError.invalidOption(name: option, value: path, reason: "the directory \(parent) does not exist")
     }
     guard FileManager.default.isWritableFile(atPath: parent) else {
-        throw LMConvError("\(option) \(path): the directory \(parent) is not writable")
+        throw LMConvError.invalidOption(name: option, value: path, reason: "the directory \(parent) is not writable")
     }
 }
 
@@ -90,9 +90,9 @@ func validateOrderNames(_ names: [String], option: String = "--order") throws {
     }
 }
 
-/// Runs `body`, prefixing an ``LMConvError``'s message with the option it concerns.
+/// Runs `body`, putting an ``LMConvError`` in the context of the option it concerns ("--data: ...").
 func forOption<T>(_ option: String, _ body: () throws -> T) throws -> T {
-    do { return try body() } catch let error as LMConvError { throw LMConvError("\(option): \(error.message)") }
+    do { return try body() } catch let error as LMConvError { throw LMConvError.context(option, underlying: error) }
 }
 
 /// A JSON value of the tool's `--json` output, written by ``JSONWriter`` (non-finite numbers as `null`).

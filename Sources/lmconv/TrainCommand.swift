@@ -168,7 +168,7 @@ struct TrainCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: output)
         let info = resume ? try TrainingRun.info(in: directory) : nil
         guard let dataSource = data ?? info?.data else {
-            throw LMConvError("--data: not given, and \(directory.path) has no run.json naming the run's data")
+            throw LMConvError.invalidOption(name: "--data", reason: "not given, and \(directory.path) has no run.json naming the run's data")
         }
         let dataLimit = limit ?? (data == nil ? info?.dataLimit : nil)
         var trainData = try forOption("--data") { try ImageDataset.load(source: dataSource, split: .train) }
@@ -177,7 +177,7 @@ struct TrainCommand: ParsableCommand {
         let test = try testSource.map { s in try forOption("--test-data") { try ImageDataset.load(source: s, split: .test) } }
 
         if !resume && !overwrite && FileManager.default.fileExists(atPath: directory.appendingPathComponent("last.safetensors").path) {
-            throw LMConvError("--output \(directory.path): already holds a training run (last.safetensors); add --resume "
+            throw LMConvError.invalidOption(name: "--output", value: directory.path, reason: "already holds a training run (last.safetensors); add --resume "
                 + "to continue it or --overwrite to start afresh")
         }
         let run: TrainingRun
@@ -195,7 +195,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             let cfg = model.configuration(channels: trainData.channels, height: trainData.height, width: trainData.width)
             if model.binarize && trainData.channels != 1 {
-                throw LMConvError("--binarize: \(dataSource) has \(trainData.channels) channels; binarized models take 1")
+                throw LMConvError.invalidOption(name: "--binarize", reason: "\(dataSource) has \(trainData.channels) channels; binarized models take 1")
             }
             let orders = OrderSpecification(names: order.isEmpty ? ["s_curve"] : order, variants: variants ?? 8,
                                             baseTranspose: baseOrderTranspose, baseReflectRows: baseOrderReflectRows,

@@ -16,8 +16,8 @@ extension ImageDataset {
         let images = (directory as NSString).appendingPathComponent("\(prefix)-images-idx3-ubyte.gz")
         let labels = (directory as NSString).appendingPathComponent("\(prefix)-labels-idx1-ubyte.gz")
         guard FileManager.default.fileExists(atPath: images) else {
-            throw LMConvError(
-                "\(images): Fashion-MNIST \(split.rawValue) images not found; install the Debian package "
+            throw LMConvError.fileNotFound(path: images, reason:
+                "Fashion-MNIST \(split.rawValue) images not found; install the Debian package "
                     + "dataset-fashion-mnist or give the path of an IDX, CIFAR, .npy or PNG-folder dataset")
         }
         return try loadIDX(images: images, labels: FileManager.default.fileExists(atPath: labels) ? labels : nil)
@@ -43,13 +43,15 @@ extension ImageDataset {
             return ImageDataset(count: 1, channels: image.channels, height: image.height, width: image.width,
                                 pixels: image.planar)
         case .cifarBatch: return try decodeCIFAR(bytes, source: path)
-        case .jpeg: throw LMConvError("\(path): JPEG images are not supported (convert them to PNG)")
+        case .jpeg: throw LMConvError.unsupported(source: path,
+                                                  reason: "JPEG images are not supported (convert them to PNG)")
         case .safetensors, .zipArchive, .pickleStream:
-            throw LMConvError("\(path): \(kind.description) (a checkpoint?), not a dataset (expected IDX, .npy, PNG, "
+            throw LMConvError.unsupported(source: path,
+                                          reason: "\(kind.description) (a checkpoint?), not a dataset (expected IDX, .npy, PNG, "
                               + "a CIFAR-10 .bin batch, or a folder of them)")
         case .gzip, .folder, .unknown:
-            throw LMConvError(
-                "\(path): unrecognised dataset format (expected IDX, .npy, PNG, a CIFAR-10 .bin batch, or a folder of them)")
+            throw LMConvError.unsupported(source: path, reason:
+                "unrecognised dataset format (expected IDX, .npy, PNG, a CIFAR-10 .bin batch, or a folder of them)")
         }
     }
 

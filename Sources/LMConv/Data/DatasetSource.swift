@@ -28,7 +28,8 @@ extension ModelConfiguration {
     /// Throws, naming both files, unless images of `data` have this model's channels and size.
     public func checkFits(_ data: ImageDataset, dataSource: String, modelSource: String) throws {
         guard data.channels == channels, data.height == height, data.width == width else {
-            throw LMConvError("\(dataSource): images are \(data.channels)x\(data.height)x\(data.width) (channels x rows x "
+            throw LMConvError.shapeMismatch(source: dataSource,
+                                            reason: "images are \(data.channels)x\(data.height)x\(data.width) (channels x rows x "
                 + "cols), the model of \(modelSource) takes \(channels)x\(height)x\(width)")
         }
     }

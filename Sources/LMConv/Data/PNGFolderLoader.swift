@@ -8,17 +8,18 @@ extension ImageDataset {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw LMConvError("\(directory): cannot list the directory (\(error.localizedDescription))")
+            throw LMConvError.unreadable(path: directory,
+                                         reason: "cannot list the directory (\(error.localizedDescription))")
         }
         let files = names.filter { $0.lowercased().hasSuffix(".png") && !$0.hasPrefix(".") }.sorted()
             .map { (directory as NSString).appendingPathComponent($0) }
-        guard !files.isEmpty else { throw LMConvError("\(directory): holds no .png images") }
+        guard !files.isEmpty else { throw LMConvError.fileNotFound(path: directory, reason: "holds no .png images") }
 
         let images = try files.map { try PNG.read(contentsOf: $0) }
         let first = images[0]
         for (image, path) in zip(images, files) where image.width != first.width || image.height != first.height {
-            throw LMConvError(
-                "\(path): image is \(image.width)x\(image.height) but \(files[0]) is \(first.width)x\(first.height); "
+            throw LMConvError.shapeMismatch(source: path, reason:
+                "image is \(image.width)x\(image.height) but \(files[0]) is \(first.width)x\(first.height); "
                     + "all images in a folder must have the same size")
         }
         let channels = images.contains { $0.channels == 3 } ? 3 : 1

@@ -67,7 +67,8 @@ final class PickleDictBox {
     /// Python's `d[key] = value`: replaces the value of an equal key in place, else appends.
     func set(_ key: PickleItem, _ value: PickleItem, source: String) throws {
         guard let hashKey = PickleKey(key) else {
-            throw LMConvError("\(source): unhashable dict key of type \(key.kindName) in pickle")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "unhashable dict key of type \(key.kindName) in pickle")
         }
         if let i = index[hashKey] {
             values[i] = value
@@ -140,7 +141,8 @@ extension PickleItem {
     ) throws -> PickleValue {
         // Checkpoints are shallow; a very deep structure means a self-referencing list or dict.
         guard depth < 1000 else {
-            throw LMConvError("\(source): pickle nests deeper than 1000 levels (a self-referencing container?)")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "pickle nests deeper than 1000 levels (a self-referencing container?)")
         }
         func convert(_ item: PickleItem, _ step: String) throws -> PickleValue {
             try item.materialized(source: source, storages: storages, path: path + step, depth: depth + 1)
@@ -157,10 +159,12 @@ extension PickleItem {
                         value: try convert(value, path.isEmpty ? name : "." + name))
             })
         case .global(let name):
-            throw LMConvError("\(source): the pickle leaves the global '\(name)' as a value\(location), "
+            throw LMConvError.unsupported(source: source,
+                                          reason: "the pickle leaves the global '\(name)' as a value\(location), "
                               + "which is not plain data")
         case .storage(let ref):
-            throw LMConvError("\(source): the pickle holds a bare storage '\(ref.key)'\(location) outside any tensor")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "the pickle holds a bare storage '\(ref.key)'\(location) outside any tensor")
         case .tensor(let ref):
             let bytes = try storages(ref.storage)
             let tensor = try gatherView(storage: bytes, offset: ref.offset, size: ref.size, stride: ref.stride,

@@ -65,7 +65,7 @@ public struct SafetensorsTensor: Sendable, Equatable {
         switch dtype {
         case .f32: return fromLittleEndian(bytes, as: UInt32.self).map { Float(bitPattern: $0) }
         case .f64: return fromLittleEndian(bytes, as: UInt64.self).map { Float(Double(bitPattern: $0)) }
-        default: throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected F32 or F64")
+        default: throw LMConvError.unsupported(reason: "safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected F32 or F64")
         }
     }
 
@@ -75,7 +75,7 @@ public struct SafetensorsTensor: Sendable, Equatable {
         switch dtype {
         case .i64: return fromLittleEndian(bytes, as: UInt64.self).map { Int64(bitPattern: $0) }
         case .i32: return fromLittleEndian(bytes, as: UInt32.self).map { Int64(Int32(bitPattern: $0)) }
-        default: throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected I64 or I32")
+        default: throw LMConvError.unsupported(reason: "safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected I64 or I32")
         }
     }
 
@@ -83,14 +83,14 @@ public struct SafetensorsTensor: Sendable, Equatable {
     public func uint8s() throws -> [UInt8] {
         try checkByteCount()
         guard dtype == .u8 else {
-            throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected U8")
+            throw LMConvError.unsupported(reason: "safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected U8")
         }
         return bytes
     }
 
     private func checkByteCount() throws {
         guard bytes.count == count * dtype.byteWidth else {
-            throw LMConvError("safetensors tensor of shape \(shape) and dtype \(dtype.rawValue) holds \(bytes.count) bytes, "
+            throw LMConvError.invalidArgument(reason: "safetensors tensor of shape \(shape) and dtype \(dtype.rawValue) holds \(bytes.count) bytes, "
                               + "expected \(count * dtype.byteWidth)")
         }
     }
@@ -114,14 +114,15 @@ public struct SafetensorsFile: Sendable, Equatable {
             data = try Data(contentsOf: url)
         } catch {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            throw LMConvError("\(url.path): " + (exists ? "cannot read the safetensors file" : "no such safetensors file"))
+            throw exists ? LMConvError.unreadable(path: url.path, reason: "cannot read the safetensors file")
+                : LMConvError.fileNotFound(path: url.path, reason: "no such safetensors file")
         }
         return try SafetensorsFile(bytes: [UInt8](data), source: url.path)
     }
 
     /// Parses a safetensors image held in memory; `source` (usually the path) prefixes every error message.
     public init(bytes: [UInt8], source: String) throws {
-        func fail(_ what: String) -> LMConvError { LMConvError("\(source): \(what)") }
+        func fail(_ what: String) -> LMConvError { LMConvError.corruptFile(source: source, reason: what) }
 
         guard bytes.count >= 8 else {
             throw fail("truncated safetensors file (\(bytes.count) bytes, shorter than the 8-byte header length)")
@@ -160,7 +161,8 @@ public struct SafetensorsFile: Sendable, Equatable {
             guard let dtypeName = fields["dtype"] as? String else { throw fail("tensor \"\(name)\": missing dtype") }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
                 let known = SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")
-                throw fail("tensor \"\(name)\": unsupported dtype \(dtypeName) (supported: \(known))")
+                throw LMConvError.unsupported(source: source,
+                                              reason: "tensor \"\(name)\": unsupported dtype \(dtypeName) (supported: \(known))")
             }
             guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor \"\(name)\": shape is missing or not a list of non-negative integers")

@@ -136,7 +136,8 @@ extension TorchCheckpoint {
         let weights = try importedStateDict(key)
         let args = self.args.map { TorchArgs(values: $0, source: source) }
         if let args, args.bool("ours") == false {
-            throw LMConvError("\(source): the checkpoint is the reference's PixelCNN++ baseline (args 'ours' is "
+            throw LMConvError.unsupported(source: source,
+                                          reason: "the checkpoint is the reference's PixelCNN++ baseline (args 'ours' is "
                               + "False), not a locally masked PixelCNN")
         }
 
@@ -154,13 +155,13 @@ extension TorchCheckpoint {
         do {
             _ = try orders.orders(height: configuration.height, width: configuration.width)
         } catch let error as LMConvError {
-            throw LMConvError("\(source): \(error.message)")
+            throw LMConvError.context(source, underlying: error)
         }
         let model: LocallyMaskedPixelCNN
         do {
             model = try LocallyMaskedPixelCNN(configuration: configuration)
         } catch let error as LMConvError {
-            throw LMConvError("\(source): \(error.message)")
+            throw LMConvError.context(source, underlying: error)
         }
         let weightsSource = useEMA ? "\(source) (ema_state_dict)" : source
         let unused: [String]
@@ -170,8 +171,7 @@ extension TorchCheckpoint {
             let origin = args == nil ? "from its weights and explicit values"
                 : overrides == TorchImportOverrides() ? "from the checkpoint's args"
                 : "from the checkpoint's args and explicit values"
-            throw LMConvError("\(error.message) (model configuration \(origin): "
-                              + "\(configuration.shortDescription))")
+            throw error.appending(" (model configuration \(origin): \(configuration.shortDescription))")
         }
         // Explicit values that contradict the args are allowed, but worth a note (once the import succeeded).
         if args != nil, overrides != TorchImportOverrides(),
@@ -195,7 +195,8 @@ extension TorchCheckpoint {
         if key != "model_state_dict", root[key] == nil {
             let keys = root["model_state_dict"] == nil ? "" : root.dictValue?.compactMap { $0.key.stringValue }
                 .joined(separator: ", ") ?? ""
-            throw LMConvError("\(source): no '\(key)' in the checkpoint (it holds no EMA weights"
+            throw LMConvError.invalidArgument(source: source,
+                                              reason: "no '\(key)' in the checkpoint (it holds no EMA weights"
                               + (keys.isEmpty ? ")" : "; its top-level keys: \(keys))"))
         }
         var weights = try stateDict(key)
@@ -203,7 +204,7 @@ extension TorchCheckpoint {
         if !weights.isEmpty, weights.keys.allSatisfy({ $0.hasPrefix(prefix) }) {
             weights = Dictionary(uniqueKeysWithValues: weights.map { (String($0.key.dropFirst(prefix.count)), $0.value) })
         }
-        guard !weights.isEmpty else { throw LMConvError("\(source): '\(key)' is empty") }
+        guard !weights.isEmpty else { throw LMConvError.corruptFile(source: source, reason: "'\(key)' is empty") }
         return weights
     }
 }
@@ -273,7 +274,7 @@ struct TorchArgs {
     }
 
     private func wrongType(_ key: String, _ value: PickleValue, _ expected: String) -> LMConvError {
-        LMConvError("\(source): args '\(key)' is \(value), expected \(expected)")
+        LMConvError.corruptFile(source: source, reason: "args '\(key)' is \(value), expected \(expected)")
     }
 
     func int(_ key: String) throws -> Int? {
@@ -454,7 +455,8 @@ struct ImportResolver {
                 : missing.dropLast().joined(separator: ", ") + " and " + missing.last!
             let reason = args == nil ? "the checkpoint has no 'args' and its weights do not tell "
                 : "neither the checkpoint's args nor its weights tell "
-            throw LMConvError("\(source): \(reason)\(list)" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
+            throw LMConvError.invalidConfiguration(source: source,
+                                                   reason: "\(reason)\(list)" + (notes.isEmpty ? "" : " (\(notes.joined(separator: "; ")))")
                               + "; give \(missing.count == 1 ? "it" : "them") explicitly (on the command line: "
                               + "lmconv import with --height, --width, --max-dilation, --normalization, --order)")
         }
@@ -495,10 +497,11 @@ struct ImportResolver {
     static func normalization(named name: String, source: String) throws -> Normalization {
         if let value = Normalization(rawValue: name) { return value }
         if name.hasPrefix("instance_norm") {
-            throw LMConvError("\(source): args normalization '\(name)' is not supported (the reference has no "
+            throw LMConvError.unsupported(source: source,
+                                          reason: "args normalization '\(name)' is not supported (the reference has no "
                               + "causal instance norm for locally masked models)")
         }
-        throw LMConvError("\(source): unknown args normalization '\(name)' (valid: "
+        throw LMConvError.unsupported(source: source, reason: "unknown args normalization '\(name)' (valid: "
                           + Normalization.allCases.map(\.rawValue).joined(separator: ", ") + ")")
     }
 }

@@ -152,18 +152,21 @@ func gatherView(
 ) throws -> TorchTensor {
     let width = storage.dtype.byteCount
     guard size.count == stride.count, size.allSatisfy({ $0 >= 0 }), stride.allSatisfy({ $0 >= 0 }), offset >= 0 else {
-        throw LMConvError("\(describe()): invalid tensor view (offset \(offset), size \(size), stride \(stride))")
+        throw LMConvError.corruptFile(source: describe(),
+                                      reason: "invalid tensor view (offset \(offset), size \(size), stride \(stride))")
     }
     // Sizes come from the file: overflow must be an error, not a trap.
     guard let count = checkedProduct(size), checkedProduct([count, width]) != nil,
           let reach = zip(size, stride).reduce(Optional(offset), { sum, axis in
               sum.flatMap { checkedSum($0, checkedProduct([max(axis.0 - 1, 0), axis.1])) }
           }) else {
-        throw LMConvError("\(describe()): tensor view too large (offset \(offset), size \(size), stride \(stride))")
+        throw LMConvError.corruptFile(source: describe(),
+                                      reason: "tensor view too large (offset \(offset), size \(size), stride \(stride))")
     }
     if count > 0 {
         guard reach < storage.elementCount else {
-            throw LMConvError("\(describe()): view (offset \(offset), size \(size), stride \(stride)) "
+            throw LMConvError.corruptFile(source: describe(),
+                                          reason: "view (offset \(offset), size \(size), stride \(stride)) "
                               + "exceeds its storage of \(storage.elementCount) elements")
         }
     }

@@ -26,7 +26,7 @@ extension LocallyMaskedPixelCNN {
                          progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
         let cfg = configuration
         guard data.channels == cfg.channels, data.height == cfg.height, data.width == cfg.width else {
-            throw LMConvError("images are \(data.channels)x\(data.height)x\(data.width), the model is "
+            throw LMConvError.shapeMismatch(reason: "images are \(data.channels)x\(data.height)x\(data.width), the model is "
                 + "\(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
         let effectiveOrders = try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders

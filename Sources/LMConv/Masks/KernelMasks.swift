@@ -13,12 +13,14 @@ public enum MaskType: Sendable, Equatable {
 /// Throws for an even or non-positive kernel size, a non-positive dilation or an `observed` of the wrong size.
 public func kernelMask(order: GenerationOrder, kernelSize k: Int, dilation d: Int, type: MaskType,
                        observed: [Bool]? = nil) throws -> Tensor {
-    guard k > 0, k % 2 == 1 else { throw LMConvError("kernel size must be odd and positive, got \(k)") }
-    guard d > 0 else { throw LMConvError("dilation must be positive, got \(d)") }
+    guard k > 0, k % 2 == 1 else {
+        throw LMConvError.invalidConfiguration(reason: "kernel size must be odd and positive, got \(k)")
+    }
+    guard d > 0 else { throw LMConvError.invalidConfiguration(reason: "dilation must be positive, got \(d)") }
     let (h, w) = (order.height, order.width)
     let pixelCount = h * w
     if let observed, observed.count != pixelCount {
-        throw LMConvError("observed-pixel map has \(observed.count) entries, the \(h)x\(w) image has \(pixelCount)")
+        throw LMConvError.shapeMismatch(reason: "observed-pixel map has \(observed.count) entries, the \(h)x\(w) image has \(pixelCount)")
     }
     let half = k / 2
     let centre = half * k + half

@@ -82,7 +82,7 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
 
     /// Checks every value, with a message that names the offending option.
     public func validate() throws {
-        func fail(_ s: String) -> LMConvError { LMConvError("invalid model configuration: \(s)") }
+        func fail(_ s: String) -> LMConvError { LMConvError.invalidConfiguration(reason: "invalid model configuration: \(s)") }
         guard channels == 1 || channels == 3 else { throw fail("channels must be 1 or 3, got \(channels)") }
         guard height >= 1, width >= 1 else { throw fail("image size \(height)x\(width) must be positive") }
         guard !binarize || channels == 1 else { throw fail("binarize needs 1 channel, got \(channels)") }

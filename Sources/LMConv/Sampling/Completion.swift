@@ -17,11 +17,13 @@ extension LocallyMaskedPixelCNN {
         let cfg = configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels, images.shape[2] == cfg.height,
               images.shape[3] == cfg.width else {
-            throw LMConvError("images of shape \(images.shape) do not fit the model's \(cfg.channels)x\(cfg.height)x\(cfg.width)")
+            throw LMConvError.shapeMismatch(reason: "images of shape \(images.shape) do not fit the model's \(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
-        guard samples >= 1 else { throw LMConvError("the number of completions per image must be >= 1, got \(samples)") }
+        guard samples >= 1 else {
+            throw LMConvError.invalidArgument(reason: "the number of completions per image must be >= 1, got \(samples)")
+        }
         guard hidden.count == cfg.height * cfg.width, hidden.contains(true) else {
-            throw LMConvError("the hidden region must flag at least one of the \(cfg.height * cfg.width) pixels")
+            throw LMConvError.invalidArgument(reason: "the hidden region must flag at least one of the \(cfg.height * cfg.width) pixels")
         }
         let N = images.shape[0], size = cfg.channels * cfg.height * cfg.width
         var initial = Tensor(shape: [N * samples, cfg.channels, cfg.height, cfg.width])

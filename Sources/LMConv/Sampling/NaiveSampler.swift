@@ -40,18 +40,20 @@ public struct SamplingTask {
     func validate(_ cfg: ModelConfiguration) throws {
         guard initial.shape.count == 4, initial.shape[1] == cfg.channels, initial.shape[2] == cfg.height,
               initial.shape[3] == cfg.width else {
-            throw LMConvError("images of shape \(initial.shape) do not fit the model's \(cfg.channels)x\(cfg.height)x\(cfg.width)")
+            throw LMConvError.shapeMismatch(reason: "images of shape \(initial.shape) do not fit the model's \(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
         guard order.height == cfg.height, order.width == cfg.width else {
-            throw LMConvError("the order is \(order.height)x\(order.width), the model \(cfg.height)x\(cfg.width)")
+            throw LMConvError.shapeMismatch(reason: "the order is \(order.height)x\(order.width), the model \(cfg.height)x\(cfg.width)")
         }
         if let hidden {
-            guard hidden.count == cfg.height * cfg.width else { throw LMConvError("the hidden mask has the wrong size") }
+            guard hidden.count == cfg.height * cfg.width else {
+                throw LMConvError.shapeMismatch(reason: "the hidden mask has the wrong size")
+            }
             let positions = order.positions
             let lastObserved = (0..<hidden.count).filter { !hidden[$0] }.map { positions[$0] }.max() ?? -1
             let firstHidden = (0..<hidden.count).filter { hidden[$0] }.map { positions[$0] }.min() ?? Int.max
             guard lastObserved < firstHidden else {
-                throw LMConvError("the completion order must visit every observed pixel before the hidden ones")
+                throw LMConvError.invalidArgument(reason: "the completion order must visit every observed pixel before the hidden ones")
             }
         }
     }

@@ -74,7 +74,7 @@ public final class MetricsLog {
             try AtomicFile.write(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
         }
         guard let h = FileHandle(forWritingAtPath: url.path) else {
-            throw LMConvError("\(url.path): cannot be opened for writing")
+            throw LMConvError.unwritable(path: url.path, reason: "cannot be opened for writing")
         }
         h.seekToEndOfFile()
         handle = h
@@ -90,7 +90,7 @@ public final class MetricsLog {
             try handle.write(contentsOf: Data((record.jsonLine + "\n").utf8))
             try handle.synchronize()
         } catch {
-            throw LMConvError("\(url.path): cannot be written (\(error.localizedDescription))")
+            throw LMConvError.unwritable(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
         }
     }
 

@@ -36,14 +36,30 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
 
     /// Throws for a value out of range, naming it.
     public func validate() throws {
-        guard epochs.map({ $0 >= 0 }) ?? true else { throw LMConvError("the number of epochs must be >= 0") }
-        guard totalSteps >= 0 else { throw LMConvError("the number of steps must be >= 0, got \(totalSteps)") }
-        guard logEvery >= 1 else { throw LMConvError("log_every must be >= 1, got \(logEvery)") }
-        guard checkpointEvery >= 1 else { throw LMConvError("checkpoint_every must be >= 1, got \(checkpointEvery)") }
-        guard evalEvery >= 0 else { throw LMConvError("eval_every must be >= 0, got \(evalEvery)") }
-        guard evalLimit.map({ $0 >= 1 }) ?? true else { throw LMConvError("eval_limit must be >= 1") }
-        guard evalOrders >= 1 else { throw LMConvError("eval_orders must be >= 1, got \(evalOrders)") }
-        guard evalBatchSize >= 1 else { throw LMConvError("eval_batch_size must be >= 1, got \(evalBatchSize)") }
+        guard epochs.map({ $0 >= 0 }) ?? true else {
+            throw LMConvError.invalidConfiguration(reason: "the number of epochs must be >= 0")
+        }
+        guard totalSteps >= 0 else {
+            throw LMConvError.invalidConfiguration(reason: "the number of steps must be >= 0, got \(totalSteps)")
+        }
+        guard logEvery >= 1 else {
+            throw LMConvError.invalidConfiguration(reason: "log_every must be >= 1, got \(logEvery)")
+        }
+        guard checkpointEvery >= 1 else {
+            throw LMConvError.invalidConfiguration(reason: "checkpoint_every must be >= 1, got \(checkpointEvery)")
+        }
+        guard evalEvery >= 0 else {
+            throw LMConvError.invalidConfiguration(reason: "eval_every must be >= 0, got \(evalEvery)")
+        }
+        guard evalLimit.map({ $0 >= 1 }) ?? true else {
+            throw LMConvError.invalidConfiguration(reason: "eval_limit must be >= 1")
+        }
+        guard evalOrders >= 1 else {
+            throw LMConvError.invalidConfiguration(reason: "eval_orders must be >= 1, got \(evalOrders)")
+        }
+        guard evalBatchSize >= 1 else {
+            throw LMConvError.invalidConfiguration(reason: "eval_batch_size must be >= 1, got \(evalBatchSize)")
+        }
     }
 }
 
@@ -77,7 +93,7 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
         do { return try JSONDecoder().decode(TrainingRunInfo.self, from: Data(try DataFile.read(url.path))) } catch let e as LMConvError {
             throw e
         } catch {
-            throw LMConvError("\(url.path): not a valid run description (\(error))")
+            throw LMConvError.corruptFile(source: url.path, reason: "not a valid run description (\(error))")
         }
     }
 
@@ -145,7 +161,8 @@ public final class TrainingRun {
         if let testData { try configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: "the new run") }
         let last = lastCheckpointURL(in: directory)
         if !overwrite && FileManager.default.fileExists(atPath: last.path) {
-            throw LMConvError("\(directory.path): already holds a training run (last.safetensors); resume it, "
+            throw LMConvError.alreadyExists(path: directory.path,
+                                            reason: "already holds a training run (last.safetensors); resume it, "
                 + "overwrite it, or choose another output directory")
         }
         try createDirectory(directory)
@@ -177,7 +194,8 @@ public final class TrainingRun {
         try schedule.validate()
         let last = lastCheckpointURL(in: directory)
         guard FileManager.default.fileExists(atPath: last.path) else {
-            throw LMConvError("\(last.path): no such file; there is no run to resume in \(directory.path)")
+            throw LMConvError.fileNotFound(path: last.path,
+                                           reason: "no such file; there is no run to resume in \(directory.path)")
         }
         let checkpoint = try Checkpoint.read(contentsOf: last)
         try checkpoint.configuration.checkFits(data, dataSource: dataSource, modelSource: last.path)
@@ -185,7 +203,8 @@ public final class TrainingRun {
             try checkpoint.configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: last.path)
         }
         if let info = try info(in: directory), info.dataImages != data.count || info.dataFingerprint != data.fingerprint {
-            throw LMConvError("\(dataSource): not the data the run in \(directory.path) was trained on (\(info.data), "
+            throw LMConvError.invalidArgument(source: dataSource,
+                                              reason: "not the data the run in \(directory.path) was trained on (\(info.data), "
                 + "\(info.dataImages) images); resuming needs the same images")
         }
         let trainer = try Trainer(resuming: checkpoint, data: data, source: last.path)
@@ -202,7 +221,8 @@ public final class TrainingRun {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw LMConvError("\(url.path): cannot create the output directory (\(error.localizedDescription))")
+            throw LMConvError.unwritable(path: url.path,
+                                         reason: "cannot create the output directory (\(error.localizedDescription))")
         }
     }
 
@@ -256,7 +276,7 @@ public final class TrainingRun {
     /// `best.safetensors` when it is the best so far. Returns the test bits per dimension.
     @discardableResult
     public func evaluate(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> Double {
-        guard let testData else { throw LMConvError("no test data to evaluate on") }
+        guard let testData else { throw LMConvError.invalidArgument(reason: "no test data to evaluate on") }
         let cfg = trainer.model.configuration
         let subset = schedule.evalLimit.map { testData.prefix($0) } ?? testData
         let orders = Array(trainer.orders.prefix(schedule.evalOrders))
@@ -286,7 +306,8 @@ public final class TrainingRun {
 
     private func writeCheckpoint(to url: URL) throws {
         do { try trainer.checkpoint().write(to: url) } catch let e as LMConvError { throw e } catch {
-            throw LMConvError("\(url.path): cannot write the checkpoint (\(error.localizedDescription))")
+            throw LMConvError.unwritable(path: url.path,
+                                         reason: "cannot write the checkpoint (\(error.localizedDescription))")
         }
     }
 }
