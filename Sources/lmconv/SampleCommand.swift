@@ -2,16 +2,6 @@ import ArgumentParser
 import Foundation
 import LMConv
 
-/// The order `--order NAME --variant I` picks for a checkpoint: variant I of the named (or the checkpoint's first)
-/// base order, with the checkpoint's base-order options.
-func chosenOrder(_ checkpoint: Checkpoint, name: String?, variant: Int) throws -> (GenerationOrder, String) {
-    var spec = checkpoint.orders
-    spec.names = [name ?? spec.names[0]]
-    let cfg = checkpoint.configuration
-    let orders = try forOption("--order") { try spec.orders(height: cfg.height, width: cfg.width, variantsPerBase: variant + 1) }
-    return (orders[variant], spec.orderNames(variantsPerBase: variant + 1)[variant])
-}
-
 /// `lmconv sample`: a PNG grid of images sampled from scratch.
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,16 +1,3 @@
-/// A pixel location: `row` in 0..<height (top to bottom), `col` in 0..<width (left to right).
-public struct PixelCoordinate: Sendable, Hashable, CustomStringConvertible {
-    public var row: Int
-    public var col: Int
-
-    public init(row: Int, col: Int) {
-        self.row = row
-        self.col = col
-    }
-
-    public var description: String { "(\(row), \(col))" }
-}
-
 /// The order in which an autoregressive model generates the pixels of an H x W image (SPEC section 1):
 /// a permutation of all H*W coordinates, first generated first.
 public struct GenerationOrder: Sendable, Equatable {

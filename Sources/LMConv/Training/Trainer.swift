@@ -1,47 +1,5 @@
 import Foundation
 
-/// How to train (SPEC section 7 gives the reference's values).
-public struct TrainingOptions: Codable, Equatable, Sendable {
-    public var batchSize: Int = 32
-    public var learningRate: Float = 2e-4
-    /// Multiplies the learning rate once per epoch.
-    public var learningRateDecay: Float = 0.999995
-    /// Clip the global gradient norm to this value (nil: no clipping).
-    public var clipNorm: Float? = nil
-    /// Keep an exponential moving average of the weights with this decay (nil: none).
-    public var emaDecay: Float? = nil
-    /// Seeds the weights, the data order, the orders drawn, dynamic binarisation and dropout.
-    public var seed: UInt64 = 0
-    public init() {}
-}
-
-/// Everything about a training run that a checkpoint must hold for the run to resume exactly.
-public struct TrainingState: Codable, Equatable, Sendable {
-    public var options: TrainingOptions
-    /// Optimizer steps taken.
-    public var step: Int
-    /// The current (decayed) learning rate.
-    public var learningRate: Float
-    /// The data order's position.
-    public var batches: BatchIterator.State
-    /// The generator for orders, binarisation and dropout.
-    public var rng: [UInt64]
-    /// The best test bits per dimension seen so far.
-    public var bestTestBPD: Double?
-}
-
-/// The result of one training step.
-public struct TrainingStepResult: Sendable {
-    /// The summed NLL of the batch, nats.
-    public var loss: Double
-    /// Bits per dimension of the batch.
-    public var bitsPerDimension: Double
-    /// Images in the batch.
-    public var batchSize: Int
-    /// Which order (index into the variant list) the batch used.
-    public var orderIndex: Int
-}
-
 /// Trains a Locally Masked PixelCNN as the reference does: Adam on the summed NLL of each batch, one order drawn
 /// uniformly from the variant list per batch, learning-rate decay per epoch, optional clipping and EMA.
 public final class Trainer {
