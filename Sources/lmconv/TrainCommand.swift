@@ -4,6 +4,9 @@ import LMConv
 
 /// `lmconv train`: trains a model, checkpointing into a run directory; `--resume` continues exactly.
 struct TrainCommand: ParsableCommand {
+    /// The model the defaults describe (the model options take their defaults from it).
+    private static let defaultModel = ModelConfiguration()
+
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a Locally Masked PixelCNN.",
@@ -14,7 +17,9 @@ struct TrainCommand: ParsableCommand {
             schedule). --resume continues from DIR/last.safetensors exactly as if the run had never stopped; model \
             and training options then come from the checkpoint.
 
-            Defaults are for small CPU runs: F 32, R 2, k 3, D 2, PONO, 10 mixtures, s_curve with 8 variants, batch \
+            Defaults are for small CPU runs: F \(defaultModel.filters), R \(defaultModel.resnets), \
+            k \(defaultModel.kernelSize), D \(defaultModel.maxDilation), \(defaultModel.normalization.rawValue), \
+            \(defaultModel.mixtures) mixtures, s_curve with 8 variants, batch \
             32, learning rate 1e-3 (the paper's 2e-4 suits its long GPU runs; short runs learn much faster at 1e-3), \
             decay 0.999995 per epoch as in the reference.
             """)

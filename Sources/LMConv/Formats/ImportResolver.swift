@@ -18,6 +18,10 @@ struct ImportResolver {
     func resolve(_ given: TorchImportOverrides, warnings: ((String) -> Void)?) throws
         -> (ModelConfiguration, OrderSpecification)
     {
+        typealias P = ModelConfiguration.Parameter
+        let d = ModelConfiguration()
+        func int(_ p: P) throws -> Int? { try args?.int(p.referenceArgument!) }
+        func bool(_ p: P) throws -> Bool? { try args?.checkedBool(p.referenceArgument!) }
         var missing: [String] = []
         var notes: [String] = []
         func require<T>(_ value: T?, _ name: String) -> T? {
@@ -36,7 +40,7 @@ struct ImportResolver {
         let normalization: Normalization?
         if let value = given.normalization {
             normalization = value
-        } else if let name = try args?.string("normalization") {
+        } else if let name = try args?.string(P.normalization.referenceArgument!) {
             normalization = try Self.normalization(named: name, source: source)
         } else {
             // The weights tell weight normalisation apart, but not PONO, order_rescale and none from each other.
@@ -46,22 +50,24 @@ struct ImportResolver {
         let channels = given.channels ?? dataset?.channels ?? shapes.channels
         let height = require(given.height ?? dataset?.height, "image height")
         let width = require(given.width ?? dataset?.width, "image width")
-        let filters = require(try given.filters ?? args?.int("nr_filters") ?? shapes.filters, "nr_filters")
-        let resnets = require(try given.resnets ?? args?.int("nr_resnet") ?? shapes.resnets, "nr_resnet")
-        let kernelSize = require(try given.kernelSize ?? args?.int("kernel_size") ?? shapes.kernelSize, "kernel_size")
-        let maxDilation = require(try given.maxDilation ?? args?.int("max_dilation"), "max_dilation")
-        _ = require(normalization, "normalization")
-        _ = require(channels, "channels")
+        let filters = require(try given.filters ?? int(.filters) ?? shapes.filters, P.filters.key)
+        let resnets = require(try given.resnets ?? int(.resnets) ?? shapes.resnets, P.resnets.key)
+        let kernelSize = require(try given.kernelSize ?? int(.kernelSize) ?? shapes.kernelSize, P.kernelSize.key)
+        let maxDilation = require(try given.maxDilation ?? int(.maxDilation), P.maxDilation.key)
+        _ = require(normalization, P.normalization.key)
+        _ = require(channels, P.channels.key)
 
-        // Flags an older script did not have default to off; without args the weights decide.
-        let binarize = try given.binarize ?? args?.checkedBool("binarize") ?? shapes.binarize ?? false
-        let mixtures = try given.mixtures ?? args?.int("nr_logistic_mix") ?? shapes.mixtures ?? (binarize ? 10 : nil)
-        _ = require(mixtures, "nr_logistic_mix")
-        let nBits = try given.nBits ?? args?.int("n_bits") ?? 8
-        let convBias = try given.convBias ?? args?.checkedBool("no_bias").map { !$0 } ?? shapes.convBias ?? true
-        let learnWeightForMasks = try given.learnWeightForMasks ?? args?.checkedBool("learn_weight_for_masks")
-            ?? shapes.learnWeightForMasks ?? false
-        let dropout = try given.dropout ?? args?.double("dropout_prob").map(Float.init) ?? 0
+        // A flag an older script did not have is off (not the library's default of a binarized model); without args
+        // the weights decide. Values an older script did not have are the library's defaults, which are the
+        // reference's.
+        let binarize = try given.binarize ?? bool(.binarize) ?? shapes.binarize ?? false
+        let mixtures = try given.mixtures ?? int(.mixtures) ?? shapes.mixtures ?? (binarize ? d.mixtures : nil)
+        _ = require(mixtures, P.mixtures.key)
+        let nBits = try given.nBits ?? int(.nBits) ?? d.nBits
+        let convBias = try given.convBias ?? bool(.convBias).map { !$0 } ?? shapes.convBias ?? d.convBias
+        let learnWeightForMasks = try given.learnWeightForMasks ?? bool(.learnWeightForMasks)
+            ?? shapes.learnWeightForMasks ?? d.learnWeightForMasks
+        let dropout = try given.dropout ?? args?.double(P.dropout.referenceArgument!).map(Float.init) ?? d.dropout
 
         let names = require(try given.orderNames ?? args?.strings("order"), "generation order")
         let randomized = try args?.checkedBool("randomize_order")
