@@ -74,9 +74,12 @@ struct CompleteCommand: ParsableCommand {
         try cfg.checkChannels(all, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
         let chosen = try indices.map(parseIndices) ?? Array(0..<min(count ?? 4, all.count))
         if let bad = chosen.first(where: { $0 >= all.count }) {
-            throw LMConvError("--indices: image \(bad) does not exist (\(dataOptions.name) holds \(all.count) images)")
+            throw LMConvError.invalidOption(name: "--indices", reason: "image \(bad) does not exist (\(dataOptions.name) holds \(all.count) images)")
         }
-        guard !chosen.isEmpty else { throw LMConvError("\(dataOptions.name): holds no images") }
+        guard !chosen.isEmpty else {
+            throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images")
+        }
+        guard !chosen.isEmpty else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
         let hidden = try forOption("--hide") { try loadRegion(hide, height: all.height, width: all.width) }
         let candidates: [GenerationOrder], names: [String]
         if order != nil || variant != nil {

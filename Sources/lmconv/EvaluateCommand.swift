@@ -83,7 +83,7 @@ struct EvaluateCommand: ParsableCommand {
             (orders, names) = (chosen.orders, chosen.names)
             if let note = chosen.note { Terminal.note(note) }
         }
-        guard data.count > 0 else { throw LMConvError("\(dataOptions.name): holds no images") }
+        guard data.count > 0 else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
 
         let bar = ProgressBar("evaluate", total: data.count)
         let result = try model.evaluate(data, orders: orders,

@@ -23,19 +23,22 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Import the exponential moving average of the weights (ema_state_dict).")
     var ema = false
 
-    @Option(help: "Image rows (when the checkpoint's data set does not tell them).")
+    // The model values the checkpoint's args (or weights) may not tell; no defaults, since they override the args.
+    private typealias P = ModelConfiguration.Parameter
+
+    @Option(help: ArgumentHelp(P.height.help(withDefault: false) + " Needed when the checkpoint's data set does not tell it."))
     var height: Int?
 
-    @Option(help: "Image columns.")
+    @Option(help: ArgumentHelp(P.width.help(withDefault: false)))
     var width: Int?
 
-    @Option(help: "Normalisation: pono, order_rescale, weight_norm or none.")
+    @Option(help: ArgumentHelp(P.normalization.help(withDefault: false)))
     var normalization: String?
 
-    @Option(name: .customLong("max-dilation"), help: "Dilation of the downsize/upsize convolutions.")
+    @Option(help: ArgumentHelp(P.maxDilation.help(withDefault: false)))
     var maxDilation: Int?
 
-    @Option(name: .customLong("n-bits"), help: "Bits per sub-pixel of the modelled data (1...8).")
+    @Option(help: ArgumentHelp(P.nBits.help(withDefault: false)))
     var nBits: Int?
 
     @Option(parsing: .upToNextOption,
@@ -46,6 +49,12 @@ struct ImportCommand: ParsableCommand {
     var variants: Int?
 
     @OptionGroup var threadOptions: ThreadOptions
+    func validate() throws {
+        for case let (p, value?) in [(P.height, height), (P.width, width), (P.maxDilation, maxDilation), (P.nBits, nBits)] {
+            if let problem = p.problem(with: value) { throw ValidationError("\(p.flag) \(problem)") }
+        }
+        if let variants, variants != 1 && variants != 8 { throw ValidationError("--variants must be 1 or 8, got \(variants)") }
+    }
 
     func run() throws {
         threadOptions.apply()
@@ -53,15 +62,12 @@ struct ImportCommand: ParsableCommand {
                                              variants: variants)
         if let normalization {
             guard let value = Normalization(rawValue: normalization) else {
-                throw LMConvError("--normalization: unknown value '\(normalization)' (valid: "
-                                  + Normalization.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                throw LMConvError.invalidOption(name: "--normalization", reason: "unknown value '\(normalization)' (valid: "
+                                                + Normalization.allCases.map(\.rawValue).joined(separator: ", ") + ")")
             }
             overrides.normalization = value
         }
         if !order.isEmpty { overrides.orderNames = order }
-        if let variants, variants != 1 && variants != 8 {
-            throw LMConvError("--variants must be 1 or 8, got \(variants)")
-        }
 
         let input = URL(fileURLWithPath: checkpoint)
         let result = try Checkpoint.importTorch(contentsOf: input, overrides: overrides, useEMA: ema) { warning in

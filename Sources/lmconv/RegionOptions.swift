@@ -37,11 +37,11 @@ struct RegionOptions: ParsableArguments {
         var picked = Array(all.indices)
         if let orderIndices, let indices = parsedIndices(orderIndices) {
             if let bad = indices.first(where: { $0 >= all.count }) {
-                throw LMConvError("--order-indices: index \(bad) is outside the \(all.count) orders (0...\(all.count - 1))")
+                throw LMConvError.invalidOption(name: "--order-indices", reason: "index \(bad) is outside the \(all.count) orders (0...\(all.count - 1))")
             }
             picked = indices
             if !moveRegionLast, let i = indices.first(where: { !all[$0].generatesLast(region) }) {
-                throw LMConvError("--order-indices: order \(i) (\(names[i])) does not generate the region last; "
+                throw LMConvError.invalidOption(name: "--order-indices", reason: "order \(i) (\(names[i])) does not generate the region last; "
                     + "pass --move-region-last to move the region to its end")
             }
         } else if context == .reference {

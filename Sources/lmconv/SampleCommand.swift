@@ -2,18 +2,6 @@ import ArgumentParser
 import Foundation
 import LMConv
 
-/// The order `--order NAME --variant I` picks for a checkpoint: variant I of the named (or the checkpoint's first)
-/// base order, with the checkpoint's base-order options.
-/// The order is made for images of `height` x `width`.
-func chosenOrder(_ checkpoint: Checkpoint, name: String?, variant: Int, height: Int, width: Int) throws
-    -> (GenerationOrder, String)
-{
-    var spec = checkpoint.orders
-    spec.names = [name ?? spec.names[0]]
-    let orders = try forOption("--order") { try spec.orders(height: height, width: width, variantsPerBase: variant + 1) }
-    return (orders[variant], spec.orderNames(variantsPerBase: variant + 1)[variant])
-}
-
 /// `lmconv sample`: a PNG grid of images sampled from scratch.
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -4,6 +4,9 @@ import LMConv
 
 /// `lmconv train`: trains a model, checkpointing into a run directory; `--resume` continues exactly.
 struct TrainCommand: ParsableCommand {
+    /// The model the defaults describe (the model options take their defaults from it).
+    private static let defaultModel = ModelConfiguration()
+
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Train a Locally Masked PixelCNN.",
@@ -14,7 +17,9 @@ struct TrainCommand: ParsableCommand {
             schedule). --resume continues from DIR/last.safetensors exactly as if the run had never stopped; model \
             and training options then come from the checkpoint.
 
-            Defaults are for small CPU runs: F 32, R 2, k 3, D 2, PONO, 10 mixtures, s_curve with 8 variants, batch \
+            Defaults are for small CPU runs: F \(defaultModel.filters), R \(defaultModel.resnets), \
+            k \(defaultModel.kernelSize), D \(defaultModel.maxDilation), \(defaultModel.normalization.rawValue), \
+            \(defaultModel.mixtures) mixtures, s_curve with 8 variants, batch \
             32, learning rate 1e-3 (the paper's 2e-4 suits its long GPU runs; short runs learn much faster at 1e-3), \
             decay 0.999995 per epoch as in the reference.
             """)
@@ -169,7 +174,7 @@ struct TrainCommand: ParsableCommand {
         let directory = URL(fileURLWithPath: output)
         let info = resume ? try TrainingRun.info(in: directory) : nil
         guard let dataSource = data ?? info?.data else {
-            throw LMConvError("--data: not given, and \(directory.path) has no run.json naming the run's data")
+            throw LMConvError.invalidOption(name: "--data", reason: "not given, and \(directory.path) has no run.json naming the run's data")
         }
         let dataLimit = limit ?? (data == nil ? info?.dataLimit : nil)
         var trainData = try forOption("--data") { try ImageDataset.load(source: dataSource, split: .train) }
@@ -178,7 +183,7 @@ struct TrainCommand: ParsableCommand {
         let test = try testSource.map { s in try forOption("--test-data") { try ImageDataset.load(source: s, split: .test) } }
 
         if !resume && !overwrite && FileManager.default.fileExists(atPath: directory.appendingPathComponent("last.safetensors").path) {
-            throw LMConvError("--output \(directory.path): already holds a training run (last.safetensors); add --resume "
+            throw LMConvError.invalidOption(name: "--output", value: directory.path, reason: "already holds a training run (last.safetensors); add --resume "
                 + "to continue it or --overwrite to start afresh")
         }
         let run: TrainingRun
@@ -196,7 +201,7 @@ struct TrainCommand: ParsableCommand {
         } else {
             let cfg = model.configuration(channels: trainData.channels, height: trainData.height, width: trainData.width)
             if model.binarize && trainData.channels != 1 {
-                throw LMConvError("--binarize: \(dataSource) has \(trainData.channels) channels; binarized models take 1")
+                throw LMConvError.invalidOption(name: "--binarize", reason: "\(dataSource) has \(trainData.channels) channels; binarized models take 1")
             }
             let orders = OrderSpecification(names: order.isEmpty ? ["s_curve"] : order, variants: variants ?? 8,
                                             baseTranspose: baseOrderTranspose, baseReflectRows: baseOrderReflectRows,

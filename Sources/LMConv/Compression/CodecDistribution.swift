@@ -30,7 +30,7 @@ extension RANSEncoder {
     public mutating func encode(level: Int, under distribution: CodecDistribution, source: String) throws {
         let table = distribution.frequencyTable()
         guard table.frequencies.indices.contains(level), table.frequencies[level] > 0 else {
-            throw LMConvError("\(source): level \(level) cannot be coded under a distribution over \(table.count) levels"
+            throw LMConvError.invalidArgument(source: source, reason: "level \(level) cannot be coded under a distribution over \(table.count) levels"
                 + (table.frequencies.indices.contains(level) ? " that gives it probability 0" : ""))
         }
         encode(level, in: table)

@@ -9,11 +9,11 @@ public struct FrequencyTable: Equatable, Sendable {
     /// Checks that `frequencies` is non-empty and sums to exactly 2^24. Zero frequencies are allowed (such symbols
     /// cannot be coded); ``quantizeFrequencies(probabilities:precisionBits:)`` never produces them.
     public init(frequencies: [UInt32]) throws {
-        guard !frequencies.isEmpty else { throw LMConvError("frequency table: no symbols") }
+        guard !frequencies.isEmpty else { throw LMConvError.invalidArgument(reason: "frequency table: no symbols") }
         var sum: UInt64 = 0
         for f in frequencies { sum += UInt64(f) }
         guard sum == UInt64(RANS.totalFrequency) else {
-            throw LMConvError("frequency table: frequencies sum to \(sum), not 2^24 = \(RANS.totalFrequency)")
+            throw LMConvError.invalidArgument(reason: "frequency table: frequencies sum to \(sum), not 2^24 = \(RANS.totalFrequency)")
         }
         self.init(unchecked: frequencies)
     }

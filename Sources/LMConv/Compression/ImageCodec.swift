@@ -81,10 +81,10 @@ struct PositionTracker {
 
     mutating func visit(_ position: Int) throws {
         guard seen.indices.contains(position) else {
-            throw LMConvError("\(source): the model session asked for sub-pixel \(position) of an image of \(seen.count)")
+            throw LMConvError.invalidArgument(source: source, reason: "the model session asked for sub-pixel \(position) of an image of \(seen.count)")
         }
         guard !seen[position] else {
-            throw LMConvError("\(source): the model session asked for sub-pixel \(position) twice")
+            throw LMConvError.invalidArgument(source: source, reason: "the model session asked for sub-pixel \(position) twice")
         }
         seen[position] = true
         visited += 1
@@ -92,7 +92,7 @@ struct PositionTracker {
 
     func checkComplete() throws {
         guard visited == seen.count else {
-            throw LMConvError("\(source): the model session stopped after \(visited) of \(seen.count) sub-pixels")
+            throw LMConvError.invalidArgument(source: source, reason: "the model session stopped after \(visited) of \(seen.count) sub-pixels")
         }
     }
 }

@@ -89,7 +89,7 @@ public struct LMCFile: Equatable, Sendable {
     public func checkPixels(_ levels: [Int], image index: Int, source: String) throws {
         let image = images[index]
         guard Self.pixelCRC(levels: levels) == image.pixelCRC else {
-            throw LMConvError("\(source): image \(index)\(image.name.map { " (\($0))" } ?? ""): decoded pixels fail their CRC "
+            throw LMConvError.corruptFile(source: source, reason: "image \(index)\(image.name.map { " (\($0))" } ?? ""): decoded pixels fail their CRC "
                 + "(the model computes differently here than where the file was made, or the file is corrupt)")
         }
     }
@@ -100,7 +100,7 @@ public struct LMCFile: Equatable, Sendable {
         let utf8 = Array(name.utf8)
         guard !utf8.isEmpty, utf8.count <= 65535, !utf8.contains(0), !utf8.contains(0x2F), !utf8.contains(0x5C),
               name != ".", name != ".." else {
-            throw LMConvError("\(source): image name '\(name)' is not a plain file name of 1 to 65535 bytes")
+            throw LMConvError.invalidArgument(source: source, reason: "image name '\(name)' is not a plain file name of 1 to 65535 bytes")
         }
     }
 
@@ -108,15 +108,15 @@ public struct LMCFile: Equatable, Sendable {
     static func checkGeometry(_ g: Geometry, source: String) throws {
         switch g.pixels {
         case .binary:
-            guard g.channels == 1 else { throw LMConvError("\(source): binary images must have 1 channel, not \(g.channels)") }
+            guard g.channels == 1 else { throw LMConvError.shapeMismatch(source: source, reason: "binary images must have 1 channel, not \(g.channels)") }
         case let .levels(bits):
-            guard (1...8).contains(bits) else { throw LMConvError("\(source): \(bits) bits per sub-pixel (expected 1 to 8)") }
+            guard (1...8).contains(bits) else { throw LMConvError.shapeMismatch(source: source, reason: "\(bits) bits per sub-pixel (expected 1 to 8)") }
             guard g.channels == 1 || g.channels == 3 else {
-                throw LMConvError("\(source): \(g.channels) channels (expected 1 or 3)")
+                throw LMConvError.shapeMismatch(source: source, reason: "\(g.channels) channels (expected 1 or 3)")
             }
         }
         guard (1...65535).contains(g.height), (1...65535).contains(g.width) else {
-            throw LMConvError("\(source): image size \(g.height)x\(g.width) (expected 1 to 65535 each)")
+            throw LMConvError.shapeMismatch(source: source, reason: "image size \(g.height)x\(g.width) (expected 1 to 65535 each)")
         }
     }
 
@@ -138,7 +138,7 @@ public struct LMCFile: Equatable, Sendable {
         appendLittleEndian(&out, UInt64(images.count), bytes: 4)
         for (index, image) in images.enumerated() {
             guard (0...Int(UInt32.max)).contains(image.orderIndex) else {
-                throw LMConvError("\(source): image \(index): order index \(image.orderIndex) does not fit 32 bits")
+                throw LMConvError.shapeMismatch(source: source, reason: "image \(index): order index \(image.orderIndex) does not fit 32 bits")
             }
             appendLittleEndian(&out, UInt64(image.orderIndex), bytes: 4)
             appendLittleEndian(&out, UInt64(image.pixelCRC), bytes: 4)
@@ -147,7 +147,7 @@ public struct LMCFile: Equatable, Sendable {
             if let name = image.name {
                 try Self.checkName(name, source: "\(source): image \(index)")
                 guard names.insert(name).inserted else {
-                    throw LMConvError("\(source): image \(index): name '\(name)' is used twice")
+                    throw LMConvError.invalidArgument(source: source, reason: "image \(index): name '\(name)' is used twice")
                 }
                 appendLittleEndian(&out, UInt64(name.utf8.count), bytes: 2)
                 out += Array(name.utf8)
@@ -162,7 +162,7 @@ public struct LMCFile: Equatable, Sendable {
 
     /// Writes the file atomically (temporary file, fsync, rename).
     public func write(to path: String) throws {
-        try DataFile.writeAtomically(serialized(source: path), to: path)
+        try AtomicFile.write(serialized(source: path), to: path)
     }
 }
 

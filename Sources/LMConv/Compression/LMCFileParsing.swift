@@ -15,12 +15,12 @@ extension LMCFile {
     public init(parsing bytes: [UInt8], source: String, expectedFingerprint: ModelFingerprint? = nil) throws {
         var reader = LMCByteReader(bytes: bytes, source: source)
         guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
-            throw LMConvError("\(source): not a .lmc file (wrong magic number)")
+            throw LMConvError.corruptFile(source: source, reason: "not a .lmc file (wrong magic number)")
         }
         reader.position = Self.magic.count
         let version = try reader.integer(bytes: 2, "version")
         guard version == UInt64(Self.version) else {
-            throw LMConvError("\(source): .lmc version \(version), this program reads version \(Self.version)")
+            throw LMConvError.invalidArgument(source: source, reason: ".lmc version \(version), this program reads version \(Self.version)")
         }
         // First the raw fields up to the header CRC, then the CRC, then what the fields mean: a corrupt header is
         // reported as such rather than as whichever field the corruption happened to hit.
@@ -44,16 +44,16 @@ extension LMCFile {
         let headerEnd = reader.position
         let headerCRC = UInt32(try reader.integer(bytes: 4, "header CRC"))
         guard ZlibCodec.crc32(bytes[0..<headerEnd]) == headerCRC else {
-            throw LMConvError("\(source): header fails its CRC (corrupt file)")
+            throw LMConvError.corruptFile(source: source, reason: "header fails its CRC (corrupt file)")
         }
 
         let pixels: PixelKind
         switch kind {
         case 0: pixels = .levels(bits: bits)
         case 1:
-            guard bits == 1 else { throw LMConvError("\(source): binary pixels with \(bits) bits (corrupt header)") }
+            guard bits == 1 else { throw LMConvError.corruptFile(source: source, reason: "binary pixels with \(bits) bits (corrupt header)") }
             pixels = .binary
-        default: throw LMConvError("\(source): unknown pixel kind \(kind) (corrupt header)")
+        default: throw LMConvError.corruptFile(source: source, reason: "unknown pixel kind \(kind) (corrupt header)")
         }
         let geometry = Geometry(channels: channels, height: height, width: width, pixels: pixels)
         try Self.checkGeometry(geometry, source: source)
@@ -63,16 +63,16 @@ extension LMCFile {
             guard !entry.name.isEmpty else { names.append(nil); continue }
             let what = "image \(index) of \(count)"
             guard let text = String(validating: entry.name, as: UTF8.self) else {
-                throw LMConvError("\(source): \(what): name is not valid UTF-8 (corrupt header)")
+                throw LMConvError.corruptFile(source: source, reason: "\(what): name is not valid UTF-8 (corrupt header)")
             }
             try Self.checkName(text, source: "\(source): \(what)")
             guard seen.insert(text).inserted else {
-                throw LMConvError("\(source): \(what): name '\(text)' is used twice (corrupt header)")
+                throw LMConvError.corruptFile(source: source, reason: "\(what): name '\(text)' is used twice (corrupt header)")
             }
             names.append(text)
         }
         if let expectedFingerprint, expectedFingerprint != fingerprint {
-            throw LMConvError("\(source): compressed with another model (fingerprint \(fingerprint.description.prefix(16))..., "
+            throw LMConvError.invalidArgument(source: source, reason: "compressed with another model (fingerprint \(fingerprint.description.prefix(16))..., "
                 + "this model's is \(expectedFingerprint.description.prefix(16))...)")
         }
 
@@ -82,19 +82,19 @@ extension LMCFile {
         for entry in entries {
             let (sum, overflow) = declared.addingReportingOverflow(entry.length)
             guard !overflow, sum <= remaining else {
-                throw LMConvError("\(source): the images' coded lengths add up to more than the \(remaining) bytes after the header (truncated file)")
+                throw LMConvError.corruptFile(source: source, reason: "the images' coded lengths add up to more than the \(remaining) bytes after the header (truncated file)")
             }
             declared = sum
         }
         guard declared == remaining else {
-            throw LMConvError("\(source): \(remaining - declared) bytes of trailing garbage after the last image")
+            throw LMConvError.corruptFile(source: source, reason: "\(remaining - declared) bytes of trailing garbage after the last image")
         }
         var images: [Image] = []
         images.reserveCapacity(count)
         for (index, entry) in entries.enumerated() {
             let data = try reader.bytes(Int(entry.length), "image \(index): coded data")
             guard ZlibCodec.crc32(data[...]) == entry.dataCRC else {
-                throw LMConvError("\(source): image \(index)\(names[index].map { " (\($0))" } ?? ""): coded data fails its CRC (corrupt file)")
+                throw LMConvError.corruptFile(source: source, reason: "image \(index)\(names[index].map { " (\($0))" } ?? ""): coded data fails its CRC (corrupt file)")
             }
             images.append(Image(orderIndex: entry.orderIndex, pixelCRC: entry.pixelCRC, name: names[index], data: data))
         }
@@ -110,7 +110,7 @@ struct LMCByteReader {
 
     mutating func bytes(_ count: Int, _ what: String) throws -> [UInt8] {
         guard count <= bytes.count - position else {
-            throw LMConvError("\(source): file ends inside \(what) at byte \(position) (truncated file)")
+            throw LMConvError.corruptFile(source: source, reason: "file ends inside \(what) at byte \(position) (truncated file)")
         }
         defer { position += count }
         return Array(bytes[position..<(position + count)])

@@ -87,12 +87,12 @@ public struct RANSDecoder: Sendable {
 
     public init(_ bytes: [UInt8], source: String) throws {
         guard bytes.count >= 8, bytes.count % 4 == 0 else {
-            throw LMConvError("\(source): coded data of \(bytes.count) bytes is not 8 + 4k bytes (truncated or corrupt)")
+            throw LMConvError.corruptFile(source: source, reason: "coded data of \(bytes.count) bytes is not 8 + 4k bytes (truncated or corrupt)")
         }
         var state: UInt64 = 0
         for i in 0..<8 { state |= UInt64(bytes[i]) << (8 * i) }
         guard state >= RANS.lowerBound, state < RANS.lowerBound << 32 else {
-            throw LMConvError("\(source): coded data starts with an impossible coder state (corrupt)")
+            throw LMConvError.corruptFile(source: source, reason: "coded data starts with an impossible coder state (corrupt)")
         }
         self.bytes = bytes
         self.position = 8
@@ -115,7 +115,7 @@ public struct RANSDecoder: Sendable {
         state = UInt64(frequency) * (state >> RANS.precisionBits) + slot - UInt64(start)
         if state < RANS.lowerBound {
             guard position + 4 <= bytes.count else {
-                throw LMConvError("\(source): coded data ends early (truncated or corrupt)")
+                throw LMConvError.corruptFile(source: source, reason: "coded data ends early (truncated or corrupt)")
             }
             let word = UInt64(bytes[position]) | UInt64(bytes[position + 1]) << 8
                 | UInt64(bytes[position + 2]) << 16 | UInt64(bytes[position + 3]) << 24
@@ -128,10 +128,10 @@ public struct RANSDecoder: Sendable {
     /// or tables that differ from the encoder's).
     public func finish() throws {
         guard position == bytes.count else {
-            throw LMConvError("\(source): \(bytes.count - position) bytes of coded data left over after the last pixel (corrupt, or a different model)")
+            throw LMConvError.corruptFile(source: source, reason: "\(bytes.count - position) bytes of coded data left over after the last pixel (corrupt, or a different model)")
         }
         guard state == RANS.lowerBound else {
-            throw LMConvError("\(source): coded data does not decode consistently (corrupt, or a different model)")
+            throw LMConvError.corruptFile(source: source, reason: "coded data does not decode consistently (corrupt, or a different model)")
         }
     }
 }

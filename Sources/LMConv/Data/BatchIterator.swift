@@ -41,13 +41,15 @@ public struct BatchIterator: Sendable, Equatable {
 
     /// An iterator resumed from `state` (saved by an iterator with the same count, batch size and options).
     public init(count: Int, batchSize: Int, dropLast: Bool = false, shuffle: Bool = true, state: State) throws {
-        guard batchSize > 0 else { throw LMConvError("batch size must be positive, got \(batchSize)") }
-        guard count > 0 else { throw LMConvError("cannot make batches of an empty dataset") }
+        guard batchSize > 0 else {
+            throw LMConvError.invalidArgument(reason: "batch size must be positive, got \(batchSize)")
+        }
+        guard count > 0 else { throw LMConvError.invalidArgument(reason: "cannot make batches of an empty dataset") }
         guard !dropLast || count >= batchSize else {
-            throw LMConvError("batch size \(batchSize) is larger than the dataset (\(count) images) and drop-last is set")
+            throw LMConvError.invalidArgument(reason: "batch size \(batchSize) is larger than the dataset (\(count) images) and drop-last is set")
         }
         guard state.epochStartRNG.count == 4 else {
-            throw LMConvError("batch iterator state has \(state.epochStartRNG.count) generator words, expected 4")
+            throw LMConvError.invalidConfiguration(reason: "batch iterator state has \(state.epochStartRNG.count) generator words, expected 4")
         }
         self.count = count
         self.batchSize = batchSize
@@ -60,7 +62,7 @@ public struct BatchIterator: Sendable, Equatable {
         self.rng = epochStartRNG
         startEpoch()
         guard (0..<batchesPerEpoch).contains(state.batchIndex) else {
-            throw LMConvError("batch iterator state is at batch \(state.batchIndex), outside the \(batchesPerEpoch) of an epoch")
+            throw LMConvError.invalidConfiguration(reason: "batch iterator state is at batch \(state.batchIndex), outside the \(batchesPerEpoch) of an epoch")
         }
         self.batchIndex = state.batchIndex
     }

@@ -5,7 +5,7 @@ import Foundation
 extension ImageDataset {
     /// Loads one or more CIFAR-10 binary batch files, concatenated in the given order, with their labels.
     public static func loadCIFAR(files: [String]) throws -> ImageDataset {
-        guard !files.isEmpty else { throw LMConvError("no CIFAR-10 batch files given") }
+        guard !files.isEmpty else { throw LMConvError.invalidArgument(reason: "no CIFAR-10 batch files given") }
         var pixels = [UInt8]()
         var labels = [Int]()
         for path in files {
@@ -19,10 +19,12 @@ extension ImageDataset {
     /// Decodes the bytes of one CIFAR-10 batch file; `source` names it in errors.
     static func decodeCIFAR(_ bytes: [UInt8], source path: String) throws -> ImageDataset {
         let recordSize = FileKind.cifarRecordSize
-        guard !bytes.isEmpty else { throw LMConvError("\(path): empty file, expected CIFAR-10 records") }
+        guard !bytes.isEmpty else {
+            throw LMConvError.corruptFile(source: path, reason: "empty file, expected CIFAR-10 records")
+        }
         guard bytes.count % recordSize == 0 else {
-            throw LMConvError(
-                "\(path): size \(bytes.count) bytes is not a whole number of CIFAR-10 records of \(recordSize) bytes "
+            throw LMConvError.corruptFile(source: path, reason:
+                "size \(bytes.count) bytes is not a whole number of CIFAR-10 records of \(recordSize) bytes "
                     + "(1 label + 3072 pixels); the file is truncated or not a CIFAR-10 binary batch")
         }
         let n = bytes.count / recordSize
@@ -34,7 +36,8 @@ extension ImageDataset {
             let start = r * recordSize
             let label = Int(bytes[start])
             guard label < 10 else {
-                throw LMConvError("\(path): record \(r) has label \(label), outside CIFAR-10's 0...9 (not a CIFAR-10 batch?)")
+                throw LMConvError.corruptFile(source: path,
+                                              reason: "record \(r) has label \(label), outside CIFAR-10's 0...9 (not a CIFAR-10 batch?)")
             }
             labels.append(label)
             pixels.append(contentsOf: bytes[(start + 1)..<(start + recordSize)])
@@ -46,7 +49,9 @@ extension ImageDataset {
     /// every `.bin` file, in file-name order.
     public static func loadCIFAR(directory: String) throws -> ImageDataset {
         let files = try cifarBatchFiles(in: directory)
-        guard !files.isEmpty else { throw LMConvError("\(directory): holds no CIFAR-10 .bin batch files") }
+        guard !files.isEmpty else {
+            throw LMConvError.fileNotFound(path: directory, reason: "holds no CIFAR-10 .bin batch files")
+        }
         return try loadCIFAR(files: files)
     }
 
@@ -56,7 +61,8 @@ extension ImageDataset {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw LMConvError("\(directory): cannot list the directory (\(error.localizedDescription))")
+            throw LMConvError.unreadable(path: directory,
+                                         reason: "cannot list the directory (\(error.localizedDescription))")
         }
         let bins = names.filter { $0.lowercased().hasSuffix(".bin") }.sorted()
         let training = bins.filter { $0.hasPrefix("data_batch_") }

@@ -16,8 +16,8 @@ extension ImageDataset {
         let images = (directory as NSString).appendingPathComponent("\(prefix)-images-idx3-ubyte.gz")
         let labels = (directory as NSString).appendingPathComponent("\(prefix)-labels-idx1-ubyte.gz")
         guard FileManager.default.fileExists(atPath: images) else {
-            throw LMConvError(
-                "\(images): Fashion-MNIST \(split.rawValue) images not found; install the Debian package "
+            throw LMConvError.fileNotFound(path: images, reason:
+                "Fashion-MNIST \(split.rawValue) images not found; install the Debian package "
                     + "dataset-fashion-mnist or give the path of an IDX, CIFAR, .npy or PNG-folder dataset")
         }
         return try loadIDX(images: images, labels: FileManager.default.fileExists(atPath: labels) ? labels : nil)
@@ -59,10 +59,10 @@ extension ImageDataset {
                                 pixels: image.planar)
         case .cifarBatch: return try decodeCIFAR(bytes, source: path)
         case .safetensors, .zipArchive, .pickleStream:
-            throw LMConvError("\(path): \(kind.description) (a checkpoint?), not a dataset (expected IDX, .npy, PNG, "
+            throw LMConvError.invalidArgument(source: path, reason: "\(kind.description) (a checkpoint?), not a dataset (expected IDX, .npy, PNG, "
                               + "JPEG, a CIFAR-10 .bin batch, TFRecords, a pixel .csv, or a folder of them)")
         case .gzip, .folder, .unknown:
-            throw LMConvError("\(path): unrecognised dataset format (expected IDX, .npy, PNG, JPEG, a CIFAR-10 .bin "
+            throw LMConvError.invalidArgument(source: path, reason: "unrecognised dataset format (expected IDX, .npy, PNG, JPEG, a CIFAR-10 .bin "
                               + "batch, TFRecords, a pixel .csv, or a folder of them)")
         }
     }

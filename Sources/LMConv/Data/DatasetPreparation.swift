@@ -43,7 +43,7 @@ public struct DatasetPreparation: Sendable, Hashable, CustomStringConvertible {
         for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
             let item = raw.trimmingCharacters(in: .whitespaces).lowercased()
             func once<T>(_ current: T?, _ what: String) throws {
-                guard current == nil else { throw LMConvError("\(context): \(what) is given twice in '\(text)'") }
+                guard current == nil else { throw LMConvError.invalidArgument(source: context, reason: "\(what) is given twice in '\(text)'") }
             }
             if let s = ImageSize(parsing: item) {
                 try once(size, "the size"); size = s
@@ -54,7 +54,7 @@ public struct DatasetPreparation: Sendable, Hashable, CustomStringConvertible {
             } else if let m = ResizeMethod(rawValue: item) {
                 try once(method, "the resize method"); method = m
             } else {
-                throw LMConvError("\(context): '\(item)' is not a preparation (expected a size like 64 or 64x48, gray, "
+                throw LMConvError.shapeMismatch(source: context, reason: "'\(item)' is not a preparation (expected a size like 64 or 64x48, gray, "
                     + "rgb, bits1...bits8, area or bilinear, separated by commas)")
             }
         }

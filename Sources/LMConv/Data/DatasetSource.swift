@@ -62,39 +62,3 @@ extension ImageDataset {
         return String(h, radix: 16)
     }
 }
-
-extension ModelConfiguration {
-    /// Throws, naming both files, unless images of `data` have this model's channels and size.
-    public func checkFits(_ data: ImageDataset, dataSource: String, modelSource: String) throws {
-        guard data.channels == channels, data.height == height, data.width == width else {
-            throw LMConvError("\(dataSource): images are \(data.channels)x\(data.height)x\(data.width) (channels x rows x "
-                + "cols), the model of \(modelSource) takes \(channels)x\(height)x\(width)")
-        }
-    }
-
-    /// Throws unless `data`'s images have the model's channels; any size fits (the network is convolutional), as
-    /// evaluation, completion and scoring need.
-    public func checkChannels(_ data: ImageDataset, dataSource: String, modelSource: String) throws {
-        guard data.channels == channels else {
-            throw LMConvError("\(dataSource): images have \(data.channels) channel\(data.channels == 1 ? "" : "s"), "
-                + "the model of \(modelSource) takes \(channels)")
-        }
-    }
-
-    /// How images become network input for evaluation and completion: binarized models binarise dynamically (drawing
-    /// from the caller's generator) or at `binarizeThreshold` when one is given; other models quantise to n_bits.
-    public func inputEncoding(binarizeThreshold: UInt8? = nil) -> PixelEncoding {
-        guard binarize else { return .bits(nBits) }
-        return binarizeThreshold.map { .threshold($0) } ?? .dynamicBinarization
-    }
-
-    /// The bit depth of the model's pixel values, for turning network values into display pixels (1 when binarized).
-    public var displayBits: Int { binarize ? 1 : nBits }
-
-    /// A one-line summary, e.g. `binarized 1x28x28, F 32, R 2, k 3, D 2, pono`.
-    public var summary: String {
-        let kind = binarize ? "binarized" : "\(mixtures) logistics, \(nBits)-bit"
-        return "\(kind) \(channels)x\(height)x\(width), F \(filters), R \(resnets), k \(kernelSize), D \(maxDilation), "
-            + "\(normalization.rawValue)" + (dropout > 0 ? ", dropout \(dropout)" : "")
-    }
-}

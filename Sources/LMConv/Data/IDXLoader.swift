@@ -11,7 +11,9 @@ extension ImageDataset {
     static func decodeIDX(_ bytes: [UInt8], source: String, labels labelsPath: String?) throws -> ImageDataset {
         let (dims, offset) = try idxHeader(bytes, source: source, expectedDims: 3, kind: "images")
         let (n, h, w) = (dims[0], dims[1], dims[2])
-        guard h > 0, w > 0 else { throw LMConvError("\(source): IDX images have an empty size \(h)x\(w)") }
+        guard h > 0, w > 0 else {
+            throw LMConvError.corruptFile(source: source, reason: "IDX images have an empty size \(h)x\(w)")
+        }
         try idxCheckSize(bytes, offset: offset, expected: DataFile.byteCount(dims, source: source), source: source)
         let labels = try labelsPath.map { try loadIDXLabels($0, expectedCount: n) }
         return ImageDataset(count: n, channels: 1, height: h, width: w, pixels: Array(bytes[offset...]), labels: labels)
@@ -22,7 +24,8 @@ extension ImageDataset {
         let bytes = try DataFile.readMaybeGzip(path)
         let (dims, offset) = try idxHeader(bytes, source: path, expectedDims: 1, kind: "labels")
         guard dims[0] == expectedCount else {
-            throw LMConvError("\(path): holds \(dims[0]) labels but the image file holds \(expectedCount) images")
+            throw LMConvError.shapeMismatch(source: path,
+                                            reason: "holds \(dims[0]) labels but the image file holds \(expectedCount) images")
         }
         try idxCheckSize(bytes, offset: offset, expected: dims[0], source: path)
         return bytes[offset...].map { Int($0) }
@@ -31,20 +34,27 @@ extension ImageDataset {
     private static func idxHeader(
         _ bytes: [UInt8], source: String, expectedDims: Int, kind: String
     ) throws -> (dims: [Int], offset: Int) {
-        guard bytes.count >= 4 else { throw LMConvError("\(source): too short for an IDX file (\(bytes.count) bytes)") }
+        guard bytes.count >= 4 else {
+            throw LMConvError.corruptFile(source: source, reason: "too short for an IDX file (\(bytes.count) bytes)")
+        }
         let magic = bytes[0..<4].map(DataFile.hex).joined()
         let wanted = "000008" + DataFile.hex(UInt8(expectedDims))
         guard bytes[0] == 0, bytes[1] == 0 else {
-            throw LMConvError("\(source): not an IDX file (magic 0x\(magic), expected 0x\(wanted) for \(kind))")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "not an IDX file (magic 0x\(magic), expected 0x\(wanted) for \(kind))")
         }
         guard bytes[2] == 0x08 else {
-            throw LMConvError("\(source): IDX element type 0x\(DataFile.hex(bytes[2])) is not supported (need unsigned byte, 0x08)")
+            throw LMConvError.unsupported(source: source,
+                                          reason: "IDX element type 0x\(DataFile.hex(bytes[2])) is not supported (need unsigned byte, 0x08)")
         }
         guard Int(bytes[3]) == expectedDims else {
-            throw LMConvError("\(source): IDX magic 0x\(magic) has \(bytes[3]) dimensions, expected \(expectedDims) for \(kind) (0x\(wanted))")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "IDX magic 0x\(magic) has \(bytes[3]) dimensions, expected \(expectedDims) for \(kind) (0x\(wanted))")
         }
         let offset = 4 + 4 * expectedDims
-        guard bytes.count >= offset else { throw LMConvError("\(source): IDX header is truncated") }
+        guard bytes.count >= offset else {
+            throw LMConvError.corruptFile(source: source, reason: "IDX header is truncated")
+        }
         let dims = (0..<expectedDims).map { d -> Int in
             let p = 4 + 4 * d
             return Int(bytes[p]) << 24 | Int(bytes[p + 1]) << 16 | Int(bytes[p + 2]) << 8 | Int(bytes[p + 3])
@@ -55,10 +65,12 @@ extension ImageDataset {
     private static func idxCheckSize(_ bytes: [UInt8], offset: Int, expected: Int, source: String) throws {
         let actual = bytes.count - offset
         if actual < expected {
-            throw LMConvError("\(source): IDX data is truncated (header promises \(expected) bytes, file has \(actual))")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "IDX data is truncated (header promises \(expected) bytes, file has \(actual))")
         }
         if actual > expected {
-            throw LMConvError("\(source): IDX file has \(actual - expected) bytes past the \(expected) its header promises")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "IDX file has \(actual - expected) bytes past the \(expected) its header promises")
         }
     }
 }

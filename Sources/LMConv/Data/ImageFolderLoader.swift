@@ -10,7 +10,7 @@ extension ImageDataset {
     /// size; without channels, gray images become RGB when colour images are among them.
     public static func loadImageFolder(directory: String, preparation: DatasetPreparation = .none) throws -> ImageDataset {
         let files = try imageFiles(in: directory, extensions: imageFileExtensions)
-        guard !files.isEmpty else { throw LMConvError("\(directory): holds no .png, .jpg or .jpeg images") }
+        guard !files.isEmpty else { throw LMConvError.invalidArgument(source: directory, reason: "holds no .png, .jpg or .jpeg images") }
         return try loadImages(files, preparation: preparation)
     }
 
@@ -20,7 +20,7 @@ extension ImageDataset {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
         } catch {
-            throw LMConvError("\(directory): cannot list the directory (\(error.localizedDescription))")
+            throw LMConvError.invalidArgument(source: directory, reason: "cannot list the directory (\(error.localizedDescription))")
         }
         return names.filter { name in
             !name.hasPrefix(".") && extensions.contains { name.lowercased().hasSuffix("." + $0) }

@@ -14,7 +14,7 @@ public enum JPEG {
 
     /// Decodes a JPEG file's bytes; `source` names it in errors.
     public static func decode(_ bytes: [UInt8], source: String) throws -> RGBImage {
-        guard isJPEG(bytes) else { throw LMConvError("\(source): not a JPEG file (it does not start with FF D8 FF)") }
+        guard isJPEG(bytes) else { throw LMConvError.invalidArgument(source: source, reason: "not a JPEG file (it does not start with FF D8 FF)") }
         var message = [CChar](repeating: 0, count: Int(LMCONV_JPEG_MESSAGE_SIZE))
         var pixels: UnsafeMutablePointer<UInt8>?
         var width: Int32 = 0, height: Int32 = 0, channels: Int32 = 0
@@ -22,7 +22,7 @@ public enum JPEG {
             lmconv_jpeg_decode(b.baseAddress, b.count, &pixels, &width, &height, &channels, &message)
         }
         guard status == 0, let pixels else {
-            throw LMConvError("\(source): corrupt or truncated JPEG (libjpeg: \(String(cString: message)))")
+            throw LMConvError.corruptFile(source: source, reason: "corrupt or truncated JPEG (libjpeg: \(String(cString: message)))")
         }
         defer { lmconv_jpeg_free(pixels) }
         let count = Int(width) * Int(height) * Int(channels)
@@ -47,7 +47,7 @@ public enum JPEG {
                                Int32(quality), subsampleChroma ? 1 : 0, &output, &size, &message)
         }
         guard status == 0, let output else {
-            throw LMConvError("JPEG encoding failed (libjpeg: \(String(cString: message)))")
+            throw LMConvError.invalidArgument(reason: "JPEG encoding failed (libjpeg: \(String(cString: message)))")
         }
         defer { lmconv_jpeg_free(output) }
         return Array(UnsafeBufferPointer(start: output, count: size))

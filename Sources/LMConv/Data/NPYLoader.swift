@@ -11,7 +11,7 @@ extension ImageDataset {
     /// Decodes the bytes of a `.npy` file; `source` names it in errors.
     public static func decodeNPY(_ bytes: [UInt8], source: String) throws -> ImageDataset {
         guard bytes.count >= 10, Array(bytes[0..<6]) == FileKind.npyMagic else {
-            throw LMConvError("\(source): not a .npy file (it does not start with \\x93NUMPY)")
+            throw LMConvError.corruptFile(source: source, reason: "not a .npy file (it does not start with \\x93NUMPY)")
         }
         let major = bytes[6]
         let headerLength: Int
@@ -21,31 +21,40 @@ extension ImageDataset {
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
             headerStart = 10
         case 2, 3:
-            guard bytes.count >= 12 else { throw LMConvError("\(source): .npy header is truncated") }
+            guard bytes.count >= 12 else {
+                throw LMConvError.corruptFile(source: source, reason: ".npy header is truncated")
+            }
             headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
             headerStart = 12
         default:
-            throw LMConvError("\(source): .npy format version \(major).\(bytes[7]) is not supported (1.0, 2.0 or 3.0)")
+            throw LMConvError.unsupported(source: source,
+                                          reason: ".npy format version \(major).\(bytes[7]) is not supported (1.0, 2.0 or 3.0)")
         }
         let dataStart = headerStart + headerLength
-        guard bytes.count >= dataStart else { throw LMConvError("\(source): .npy header is truncated") }
+        guard bytes.count >= dataStart else {
+            throw LMConvError.corruptFile(source: source, reason: ".npy header is truncated")
+        }
         let header = String(decoding: bytes[headerStart..<dataStart], as: UTF8.self)
         let (descr, fortranOrder, shape) = try parseNPYHeader(header, source: source)
 
         guard ["|u1", "<u1", ">u1", "u1", "|B"].contains(descr) else {
-            throw LMConvError("\(source): .npy dtype '\(descr)' is not supported (need uint8, '|u1')")
+            throw LMConvError.unsupported(source: source,
+                                          reason: ".npy dtype '\(descr)' is not supported (need uint8, '|u1')")
         }
         guard !fortranOrder else {
-            throw LMConvError("\(source): .npy array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
+            throw LMConvError.unsupported(source: source,
+                                          reason: ".npy array is in Fortran order; save it in C order (numpy.ascontiguousarray)")
         }
         let (n, c, h, w, channelsLast) = try npyImageShape(shape, source: source)
         let expected = try DataFile.byteCount([n, c, h, w], source: source)
         let actual = bytes.count - dataStart
         if actual < expected {
-            throw LMConvError("\(source): .npy data is truncated (shape \(shape) needs \(expected) bytes, file has \(actual))")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: ".npy data is truncated (shape \(shape) needs \(expected) bytes, file has \(actual))")
         }
         if actual > expected {
-            throw LMConvError("\(source): .npy file has \(actual - expected) bytes past the \(expected) its shape \(shape) needs")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: ".npy file has \(actual - expected) bytes past the \(expected) its shape \(shape) needs")
         }
         let data = bytes[dataStart...]
         guard channelsLast, c > 1 else {
@@ -77,17 +86,19 @@ extension ImageDataset {
         case 3:
             result = (shape[0], 1, shape[1], shape[2], false)
         case 4 where firstIsChannels && lastIsChannels:
-            throw LMConvError(
-                "\(source): .npy shape \(shape) is ambiguous: it could be (N, C, H, W) or (N, H, W, C)")
+            throw LMConvError.unsupported(source: source, reason:
+                ".npy shape \(shape) is ambiguous: it could be (N, C, H, W) or (N, H, W, C)")
         case 4 where firstIsChannels:
             result = (shape[0], shape[1], shape[2], shape[3], false)
         case 4 where lastIsChannels:
             result = (shape[0], shape[3], shape[1], shape[2], true)
         default:
-            throw LMConvError(
-                "\(source): .npy shape \(shape) is not images: need (N, H, W), (N, C, H, W) or (N, H, W, C) with C 1 or 3")
+            throw LMConvError.unsupported(source: source, reason:
+                ".npy shape \(shape) is not images: need (N, H, W), (N, C, H, W) or (N, H, W, C) with C 1 or 3")
         }
-        guard result.2 > 0, result.3 > 0 else { throw LMConvError("\(source): .npy images have an empty size, shape \(shape)") }
+        guard result.2 > 0, result.3 > 0 else {
+            throw LMConvError.corruptFile(source: source, reason: ".npy images have an empty size, shape \(shape)")
+        }
         return result
     }
 
@@ -103,29 +114,37 @@ extension ImageDataset {
                     return rest.dropFirst().drop { $0 == " " }
                 }
             }
-            throw LMConvError("\(source): .npy header has no '\(key)' entry")
+            throw LMConvError.corruptFile(source: source, reason: ".npy header has no '\(key)' entry")
         }
         let descrValue = try value(of: "descr")
         guard let quote = descrValue.first, quote == "'" || quote == "\"",
               let end = descrValue.dropFirst().firstIndex(of: quote)
-        else { throw LMConvError("\(source): .npy header 'descr' is not a string (a structured dtype is not supported)") }
+        else {
+            throw LMConvError.unsupported(source: source,
+                                          reason: ".npy header 'descr' is not a string (a structured dtype is not supported)")
+        }
         let descr = String(descrValue[descrValue.index(after: descrValue.startIndex)..<end])
 
         let fortranValue = try value(of: "fortran_order")
         let fortranOrder: Bool
         if fortranValue.hasPrefix("True") { fortranOrder = true }
         else if fortranValue.hasPrefix("False") { fortranOrder = false }
-        else { throw LMConvError("\(source): .npy header 'fortran_order' is neither True nor False") }
+        else {
+            throw LMConvError.corruptFile(source: source,
+                                          reason: ".npy header 'fortran_order' is neither True nor False")
+        }
 
         let shapeValue = try value(of: "shape")
         guard shapeValue.first == "(", let close = shapeValue.firstIndex(of: ")") else {
-            throw LMConvError("\(source): .npy header 'shape' is not a tuple")
+            throw LMConvError.corruptFile(source: source, reason: ".npy header 'shape' is not a tuple")
         }
         var shape = [Int]()
         for part in shapeValue[shapeValue.index(after: shapeValue.startIndex)..<close].split(separator: ",") {
             let t = part.trimmed(of: " \t\nL")
             if t.isEmpty { continue }
-            guard let v = Int(t), v >= 0 else { throw LMConvError("\(source): .npy header 'shape' has a bad size '\(t)'") }
+            guard let v = Int(t), v >= 0 else {
+                throw LMConvError.corruptFile(source: source, reason: ".npy header 'shape' has a bad size '\(t)'")
+            }
             shape.append(v)
         }
         return (descr, fortranOrder, shape)

@@ -6,7 +6,7 @@ extension ImageDataset {
     /// (``loadImageFolder(directory:preparation:)`` also reads JPEGs and can resize.)
     public static func loadPNGFolder(directory: String) throws -> ImageDataset {
         let files = try imageFiles(in: directory, extensions: ["png"])
-        guard !files.isEmpty else { throw LMConvError("\(directory): holds no .png images") }
+        guard !files.isEmpty else { throw LMConvError.invalidArgument(source: directory, reason: "holds no .png images") }
         return try loadImages(files, preparation: .none)
     }
 }

@@ -33,7 +33,7 @@ extension ImageDataset {
                 for i in lineStart...end where i == end || t[i] == 0x2C {    // ','
                     guard let value = csvInteger(t, fieldStart, i) else {
                         let field = String(decoding: UnsafeBufferPointer(rebasing: t[fieldStart..<i]), as: UTF8.self)
-                        throw LMConvError("\(source): line \(line), column \(row.count + 1): '\(field)' is not a "
+                        throw LMConvError.invalidArgument(source: source, reason: "line \(line), column \(row.count + 1): '\(field)' is not a "
                             + "non-negative integer")
                     }
                     row.append(value)
@@ -45,18 +45,18 @@ extension ImageDataset {
                     pixels.reserveCapacity(t.count / 2)
                 }
                 guard row.count == columns else {
-                    throw LMConvError("\(source): line \(line) has \(row.count) columns, the first row has \(columns!)")
+                    throw LMConvError.invalidArgument(source: source, reason: "line \(line) has \(row.count) columns, the first row has \(columns!)")
                 }
                 for (i, value) in row.dropLast().enumerated() {
                     guard value <= 255 else {
-                        throw LMConvError("\(source): line \(line), column \(i + 1): pixel value \(value) is above 255")
+                        throw LMConvError.invalidArgument(source: source, reason: "line \(line), column \(i + 1): pixel value \(value) is above 255")
                     }
                     pixels.append(UInt8(value))
                 }
                 labels.append(row[row.count - 1])
             }
         }
-        guard let columns, !labels.isEmpty else { throw LMConvError("\(source): holds no rows of pixels") }
+        guard let columns, !labels.isEmpty else { throw LMConvError.shapeMismatch(source: source, reason: "holds no rows of pixels") }
         let n = Int(Double(columns - 1).squareRoot().rounded())
         let side = size ?? ImageSize(height: n, width: n)
         return ImageDataset(count: labels.count, channels: 1, height: side.height, width: side.width, pixels: pixels,
@@ -66,14 +66,14 @@ extension ImageDataset {
     private static func checkCSVColumns(_ count: Int, size: ImageSize?, source: String) throws {
         if let size {
             guard count == size.height * size.width + 1 else {
-                throw LMConvError("\(source): rows have \(count) columns; \(size) images need \(size.height * size.width) "
+                throw LMConvError.shapeMismatch(source: source, reason: "rows have \(count) columns; \(size) images need \(size.height * size.width) "
                     + "pixel columns and a label")
             }
             return
         }
         let side = Int(Double(count - 1).squareRoot().rounded())
         guard count >= 2, side * side == count - 1 else {
-            throw LMConvError("\(source): rows have \(count) columns, not a square image's pixels and a label "
+            throw LMConvError.shapeMismatch(source: source, reason: "rows have \(count) columns, not a square image's pixels and a label "
                 + "(e.g. 785 for 28x28)")
         }
     }

@@ -15,7 +15,7 @@ struct PreparedImages {
     mutating func add(_ pixels: [UInt8], channels: Int, size: ImageSize, label: Int?, source: String) throws {
         if let first = self.size {
             guard first == size else {
-                throw LMConvError("\(source): image is \(size) (rows x cols) but \(firstSource) is \(first); all images "
+                throw LMConvError.shapeMismatch(source: source, reason: "image is \(size) (rows x cols) but \(firstSource) is \(first); all images "
                     + "of a dataset must have the same size (give one to resize them to, e.g. PATH@64x64)")
             }
         } else {

@@ -26,11 +26,11 @@ public struct ProtobufReader {
         var value: UInt64 = 0
         var shift: UInt64 = 0
         while true {
-            guard position < bytes.endIndex else { throw LMConvError("protobuf varint is truncated") }
+            guard position < bytes.endIndex else { throw LMConvError.invalidArgument(reason: "protobuf varint is truncated") }
             let byte = bytes[position]
             position += 1
             // The tenth byte may only carry the top bit of a 64-bit value.
-            guard shift < 63 || byte <= 1 else { throw LMConvError("protobuf varint is longer than 64 bits") }
+            guard shift < 63 || byte <= 1 else { throw LMConvError.invalidArgument(reason: "protobuf varint is longer than 64 bits") }
             value |= UInt64(byte & 0x7F) << shift
             if byte < 0x80 { return value }
             shift += 7
@@ -41,10 +41,10 @@ public struct ProtobufReader {
     public mutating func readKey() throws -> (field: Int, wireType: ProtobufWireType) {
         let key = try readVarint()
         guard let type = ProtobufWireType(rawValue: UInt8(key & 7)) else {
-            throw LMConvError("protobuf field has an invalid wire type \(key & 7)")
+            throw LMConvError.invalidArgument(reason: "protobuf field has an invalid wire type \(key & 7)")
         }
         let field = key >> 3
-        guard field >= 1, field < 1 << 29 else { throw LMConvError("protobuf field number \(field) is invalid") }
+        guard field >= 1, field < 1 << 29 else { throw LMConvError.invalidArgument(reason: "protobuf field number \(field) is invalid") }
         return (Int(field), type)
     }
 
@@ -53,7 +53,7 @@ public struct ProtobufReader {
         let length = try readVarint()
         let available = bytes.endIndex - position
         guard length <= UInt64(available) else {
-            throw LMConvError("protobuf field of \(length) bytes runs past the end of its message (\(available) left)")
+            throw LMConvError.invalidArgument(reason: "protobuf field of \(length) bytes runs past the end of its message (\(available) left)")
         }
         let start = position
         position += Int(length)
@@ -62,7 +62,7 @@ public struct ProtobufReader {
 
     /// A little-endian 4-byte value (wire type 5).
     public mutating func readFixed32() throws -> UInt32 {
-        guard bytes.endIndex - position >= 4 else { throw LMConvError("protobuf fixed32 field is truncated") }
+        guard bytes.endIndex - position >= 4 else { throw LMConvError.invalidArgument(reason: "protobuf fixed32 field is truncated") }
         var v: UInt32 = 0
         for i in 0..<4 { v |= UInt32(bytes[position + i]) << (8 * i) }
         position += 4
@@ -74,11 +74,11 @@ public struct ProtobufReader {
         switch wireType {
         case .varint: _ = try readVarint()
         case .fixed64:
-            guard bytes.endIndex - position >= 8 else { throw LMConvError("protobuf fixed64 field is truncated") }
+            guard bytes.endIndex - position >= 8 else { throw LMConvError.invalidArgument(reason: "protobuf fixed64 field is truncated") }
             position += 8
         case .lengthDelimited: _ = try readLengthDelimited()
         case .fixed32: _ = try readFixed32()
-        case .startGroup, .endGroup: throw LMConvError("protobuf groups (wire types 3 and 4) are not supported")
+        case .startGroup, .endGroup: throw LMConvError.unsupported(reason: "protobuf groups (wire types 3 and 4) are not supported")
         }
     }
 }

@@ -29,14 +29,14 @@ public func parseRegion(_ spec: String, height: Int, width: Int) throws -> [Bool
     default:
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count == 2 else {
-            throw LMConvError("region \"\(spec)\" is neither a box name (\(regionNames.joined(separator: ", "))) "
+            throw LMConvError.invalidArgument(reason: "region \"\(spec)\" is neither a box name (\(regionNames.joined(separator: ", "))) "
                 + "nor rows and columns R0:R1,C0:C1")
         }
         rows = try parseRange(String(parts[0]), extent: height, axis: "rows", spec: spec, image: (height, width))
         cols = try parseRange(String(parts[1]), extent: width, axis: "columns", spec: spec, image: (height, width))
     }
     guard !rows.isEmpty, !cols.isEmpty else {
-        throw LMConvError("region \"\(spec)\" holds no pixel of the \(height)x\(width) image")
+        throw LMConvError.invalidArgument(reason: "region \"\(spec)\" holds no pixel of the \(height)x\(width) image")
     }
     var region = [Bool](repeating: false, count: height * width)
     for r in rows { for c in cols { region[r * width + c] = true } }
@@ -50,7 +50,7 @@ private func parseRange(_ text: String, extent: Int, axis: String, spec: String,
         let s = s.trimmingCharacters(in: .whitespaces)
         if s.isEmpty { return value }
         guard let v = Int(s) else {
-            throw LMConvError("region \"\(spec)\": \"\(s)\" is not a \(axis.dropLast()) index")
+            throw LMConvError.invalidArgument(reason: "region \"\(spec)\": \"\(s)\" is not a \(axis.dropLast()) index")
         }
         return v
     }
@@ -59,12 +59,14 @@ private func parseRange(_ text: String, extent: Int, axis: String, spec: String,
         lower = try bound(t[..<colon], default: 0)
         upper = try bound(t[t.index(after: colon)...], default: extent)
     } else {
-        guard !t.isEmpty else { throw LMConvError("region \"\(spec)\": the \(axis) are missing") }
+        guard !t.isEmpty else {
+            throw LMConvError.invalidArgument(reason: "region \"\(spec)\": the \(axis) are missing")
+        }
         lower = try bound(t[...], default: 0)
         upper = lower + 1
     }
     guard lower >= 0, upper <= extent, lower < upper else {
-        throw LMConvError("region \"\(spec)\": \(axis) \(lower)..<\(upper) are outside the \(image.0)x\(image.1) image "
+        throw LMConvError.invalidArgument(reason: "region \"\(spec)\": \(axis) \(lower)..<\(upper) are outside the \(image.0)x\(image.1) image "
             + "(valid: 0..<\(extent), non-empty)")
     }
     return lower..<upper
@@ -74,14 +76,17 @@ private func parseRange(_ text: String, extent: Int, axis: String, spec: String,
 /// Throws unless the picture is `height` x `width` and the region holds at least one pixel.
 public func regionFromMask(_ image: RGBImage, height: Int, width: Int, source: String) throws -> [Bool] {
     guard image.height == height, image.width == width else {
-        throw LMConvError("\(source): the mask is \(image.height)x\(image.width), the images are \(height)x\(width)")
+        throw LMConvError.shapeMismatch(source: source,
+                                        reason: "the mask is \(image.height)x\(image.width), the images are \(height)x\(width)")
     }
     let region = (0..<height * width).map { p -> Bool in
         if image.channels == 1 { return image.pixels[p] < 128 }
         let r = Int(image.pixels[3 * p]), g = Int(image.pixels[3 * p + 1]), b = Int(image.pixels[3 * p + 2])
         return (299 * r + 587 * g + 114 * b) / 1000 < 128
     }
-    guard region.contains(true) else { throw LMConvError("\(source): the mask has no dark pixel, so it hides nothing") }
+    guard region.contains(true) else {
+        throw LMConvError.invalidArgument(source: source, reason: "the mask has no dark pixel, so it hides nothing")
+    }
     return region
 }
 

@@ -94,7 +94,7 @@ public struct TFExample: Sendable, Equatable {
             case (1, .lengthDelimited):    // packed: 4 bytes per value
                 var packed = ProtobufReader(try reader.readLengthDelimited())
                 guard packed.bytes.count % 4 == 0 else {
-                    throw LMConvError("tf.train.FloatList packed values are \(packed.bytes.count) bytes, not a multiple of 4")
+                    throw LMConvError.invalidArgument(reason: "tf.train.FloatList packed values are \(packed.bytes.count) bytes, not a multiple of 4")
                 }
                 while !packed.isAtEnd { values.append(Float(bitPattern: try packed.readFixed32())) }
             case (1, .fixed32):

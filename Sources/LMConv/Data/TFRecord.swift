@@ -36,7 +36,7 @@ public enum TFRecord {
     /// The record whose frame starts at `offset`, its CRCs verified.
     private static func record(in bytes: [UInt8], at offset: Int, index: Int, source: String) throws -> ArraySlice<UInt8> {
         func fail(_ what: String) -> LMConvError {
-            LMConvError("\(source): record index \(index) (at byte \(offset)): \(what)")
+            LMConvError.invalidArgument(source: source, reason: "record index \(index) (at byte \(offset)): \(what)")
         }
         let remaining = bytes.count - offset
         guard remaining >= 12 else { throw fail("truncated header (\(remaining) of its 12 bytes)") }

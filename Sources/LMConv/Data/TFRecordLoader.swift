@@ -15,15 +15,15 @@ extension ImageDataset {
     public static func loadTFRecords(path: String, preparation: DatasetPreparation = .none) throws -> ImageDataset {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LMConvError("\(path): no such file or directory")
+            throw LMConvError.fileNotFound(path: path, reason: "no such file or directory")
         }
         let files = isDirectory.boolValue ? try tfrecordFiles(in: path) : [path]
-        guard !files.isEmpty else { throw LMConvError("\(path): holds no .tfrecords files") }
+        guard !files.isEmpty else { throw LMConvError.invalidArgument(source: path, reason: "holds no .tfrecords files") }
         var collected = PreparedImages()
         for file in files {
             let bytes = try DataFile.read(file)
             try TFRecord.forEachRecord(in: bytes, source: file) { index, record in
-                func fail(_ what: String) -> LMConvError { LMConvError("\(file): record index \(index): \(what)") }
+                func fail(_ what: String) -> LMConvError { LMConvError.invalidArgument(source: file, reason: "record index \(index): \(what)") }
                 let example: TFExample
                 do { example = try TFExample(parsing: record) } catch let error as LMConvError {
                     throw fail("not a valid tf.train.Example (\(error.message))")
@@ -36,7 +36,7 @@ extension ImageDataset {
                                   source: "\(file) record index \(index)")
             }
         }
-        guard collected.count > 0 else { throw LMConvError("\(path): holds no records") }
+        guard collected.count > 0 else { throw LMConvError.invalidArgument(source: path, reason: "holds no records") }
         return collected.dataset()
     }
 
@@ -71,13 +71,13 @@ extension ImageDataset {
         let chosen = shards.filter { $0.1.resolution == highest }.map(\.1)
         let sets = Set(chosen.map { "\($0.set) (of \($0.total))" })
         guard sets.count == 1 else {
-            throw LMConvError("\(directory): holds shards of several datasets (\(sets.sorted().joined(separator: ", "))); "
+            throw LMConvError.invalidArgument(source: directory, reason: "holds shards of several datasets (\(sets.sorted().joined(separator: ", "))); "
                 + "keep one in the folder or name a file")
         }
         let (set, total) = (chosen[0].set, chosen[0].total)
         let present = Set(chosen.map(\.index))
         if let missing = (0..<total).first(where: { !present.contains($0) }) {
-            throw LMConvError("\(directory): has \(present.count) of the \(total) shards of \(set) (missing "
+            throw LMConvError.invalidArgument(source: directory, reason: "has \(present.count) of the \(total) shards of \(set) (missing "
                 + GlowShardName(set: set, index: missing, total: total).fileName + ")")
         }
         return chosenNames.map { (directory as NSString).appendingPathComponent($0) }

@@ -30,10 +30,12 @@ public enum ZlibCodec {
     public static func inflate(
         _ input: [UInt8], container: Container = .automatic, source: String, sizeHint: Int? = nil
     ) throws -> [UInt8] {
-        guard !input.isEmpty else { throw LMConvError("\(source): compressed data is empty") }
+        guard !input.isEmpty else { throw LMConvError.corruptFile(source: source, reason: "compressed data is empty") }
         var stream = z_stream()
         let initStatus = inflateInit2_(&stream, container.windowBits, zlibVersion(), Int32(MemoryLayout<z_stream>.size))
-        guard initStatus == Z_OK else { throw LMConvError("\(source): cannot start zlib decompression (code \(initStatus))") }
+        guard initStatus == Z_OK else {
+            throw LMConvError.unreadable(path: source, reason: "cannot start zlib decompression (code \(initStatus))")
+        }
         defer { inflateEnd(&stream) }
 
         // A little slack past the hint lets zlib report the end of stream without one more, doubling, round.
@@ -71,12 +73,13 @@ public enum ZlibCodec {
                 continue
             case Z_BUF_ERROR:
                 // No progress possible: either more output room is needed or the input ran out.
-                if produced < output.count { throw LMConvError("\(source): compressed data is truncated") }
+                if produced < output.count { throw LMConvError.corruptFile(source: source,
+                                                                           reason: "compressed data is truncated") }
             case Z_DATA_ERROR, Z_NEED_DICT:
                 let detail = stream.msg.map { String(cString: $0) } ?? "invalid data"
-                throw LMConvError("\(source): compressed data is corrupt (\(detail))")
+                throw LMConvError.corruptFile(source: source, reason: "compressed data is corrupt (\(detail))")
             default:
-                throw LMConvError("\(source): zlib decompression failed (code \(status))")
+                throw LMConvError.corruptFile(source: source, reason: "zlib decompression failed (code \(status))")
             }
         }
     }

@@ -13,14 +13,14 @@ public enum AtomicFile {
         let folder = url.deletingLastPathComponent().path
         let temporary = folder + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw LMConvError("\(path): cannot be written (\(errorText()))") }
+        guard fd >= 0 else { throw LMConvError.unwritable(path: path, reason: "cannot be written (\(errorText()))") }
         var failure = writeAll(bytes, to: fd)
         if failure == nil, fsync(fd) != 0 { failure = errorText() }
         if close(fd) != 0, failure == nil { failure = errorText() }
         if failure == nil, rename(temporary, path) != 0 { failure = errorText() }
         if let failure {
             unlink(temporary)
-            throw LMConvError("\(path): cannot be written (\(failure))")
+            throw LMConvError.unwritable(path: path, reason: "cannot be written (\(failure))")
         }
         syncFolder(folder)
     }

@@ -6,13 +6,15 @@ public enum DataFile {
     public static func read(_ path: String) throws -> [UInt8] {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LMConvError("\(path): no such file")
+            throw LMConvError.fileNotFound(path: path, reason: "no such file")
         }
-        guard !isDirectory.boolValue else { throw LMConvError("\(path): is a directory, expected a file") }
+        guard !isDirectory.boolValue else {
+            throw LMConvError.invalidArgument(source: path, reason: "is a directory, expected a file")
+        }
         do {
             return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         } catch {
-            throw LMConvError("\(path): cannot be read (\(error.localizedDescription))")
+            throw LMConvError.unreadable(path: path, reason: "cannot be read (\(error.localizedDescription))")
         }
     }
 
@@ -43,7 +45,10 @@ public enum DataFile {
         var total = 1
         for s in sizes {
             let (p, overflow) = total.multipliedReportingOverflow(by: s)
-            guard !overflow else { throw LMConvError("\(source): header sizes \(sizes) are too large (corrupt header?)") }
+            guard !overflow else {
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "header sizes \(sizes) are too large (corrupt header?)")
+            }
             total = p
         }
         return total

@@ -58,10 +58,12 @@ public enum FileKind: String, Sendable, CaseIterable {
     public static func at(path: String) throws -> FileKind {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw LMConvError("\(path): no such file or directory")
+            throw LMConvError.fileNotFound(path: path, reason: "no such file or directory")
         }
         if isDirectory.boolValue { return .folder }
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw LMConvError("\(path): cannot be read") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LMConvError.unreadable(path: path, reason: "cannot be read")
+        }
         defer { try? handle.close() }
         let head: Data
         let size: UInt64
@@ -69,7 +71,7 @@ public enum FileKind: String, Sendable, CaseIterable {
             head = try handle.read(upToCount: headLength) ?? Data()
             size = try handle.seekToEnd()
         } catch {
-            throw LMConvError("\(path): cannot be read (\(error.localizedDescription))")
+            throw LMConvError.unreadable(path: path, reason: "cannot be read (\(error.localizedDescription))")
         }
         return detect(head: head, name: (path as NSString).lastPathComponent, size: Int(size))
     }

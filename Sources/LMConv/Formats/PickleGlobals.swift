@@ -39,7 +39,8 @@ enum PickleGlobals {
     static func resolve(module: String, name: String, source: String) throws -> PickleItem {
         let full = module + "." + name
         guard allowed.contains(full) else {
-            throw LMConvError("\(source): unknown global '\(full)' in pickle (refusing to run pickled code)")
+            throw LMConvError.unsupported(source: source,
+                                          reason: "unknown global '\(full)' in pickle (refusing to run pickled code)")
         }
         return .global(full)
     }
@@ -47,7 +48,7 @@ enum PickleGlobals {
     /// REDUCE and NEWOBJ: the result of calling the whitelisted global `name` with `args`.
     static func call(_ name: String, args: [PickleItem], source: String) throws -> PickleItem {
         func bad(_ what: String) -> LMConvError {
-            LMConvError("\(source): \(name) called with \(what) in pickle")
+            LMConvError.corruptFile(source: source, reason: "\(name) called with \(what) in pickle")
         }
         switch name {
         case collectionsOrderedDict:
@@ -103,7 +104,8 @@ enum PickleGlobals {
             guard args.count == 1, let items = args[0].tupleItems else { throw bad("unexpected arguments") }
             return .tuple(items)
         default:
-            throw LMConvError("\(source): the pickle calls '\(name)', which is not callable here")
+            throw LMConvError.unsupported(source: source,
+                                          reason: "the pickle calls '\(name)', which is not callable here")
         }
     }
 
@@ -113,7 +115,8 @@ enum PickleGlobals {
         case .dict(let box) where box.isNamespace:
             // A Namespace's state is the dict of its attributes: they become its entries.
             guard case .dict(let attributes) = state else {
-                throw LMConvError("\(source): argparse.Namespace given a \(state.kindName) state in pickle")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "argparse.Namespace given a \(state.kindName) state in pickle")
             }
             for (key, value) in zip(attributes.keys, attributes.values) { try box.set(key, value, source: source) }
         case .dict, .tensor:
@@ -121,7 +124,8 @@ enum PickleGlobals {
             // neither is data this reader exposes.
             break
         default:
-            throw LMConvError("\(source): BUILD on a \(object.kindName) in pickle is not supported")
+            throw LMConvError.unsupported(source: source,
+                                          reason: "BUILD on a \(object.kindName) in pickle is not supported")
         }
     }
 
@@ -130,21 +134,24 @@ enum PickleGlobals {
     static func persistentLoad(_ pid: PickleItem, source: String) throws -> PickleItem {
         guard let fields = pid.tupleItems, fields.count == 5 || fields.count == 6,
               fields[0].stringValue == "storage" else {
-            throw LMConvError("\(source): unsupported persistent id \(pid.kindName) in pickle (expected a storage)")
+            throw LMConvError.unsupported(source: source,
+                                          reason: "unsupported persistent id \(pid.kindName) in pickle (expected a storage)")
         }
         guard case .global(let typeName) = fields[1], typeName.hasPrefix("torch."),
               let dtype = TorchDType(storageClass: String(typeName.dropFirst("torch.".count))) else {
-            throw LMConvError("\(source): persistent id with a storage type \(fields[1].kindName) in pickle")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "persistent id with a storage type \(fields[1].kindName) in pickle")
         }
         guard let key = fields[2].stringValue, let location = fields[3].stringValue, let count = fields[4].intValue,
               count >= 0 else {
-            throw LMConvError("\(source): malformed storage persistent id in pickle")
+            throw LMConvError.corruptFile(source: source, reason: "malformed storage persistent id in pickle")
         }
         var ref = TorchStorageRef(key: key, dtype: dtype, location: location, count: count, view: nil)
         if fields.count == 6, fields[5].isNotNone {
             guard let view = fields[5].tupleItems, view.count == 3, let viewKey = view[0].stringValue,
                   let offset = view[1].intValue, let viewCount = view[2].intValue, offset >= 0, viewCount >= 0 else {
-                throw LMConvError("\(source): malformed storage view metadata for storage '\(key)' in pickle")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "malformed storage view metadata for storage '\(key)' in pickle")
             }
             ref.view = (viewKey, offset, viewCount)
         }

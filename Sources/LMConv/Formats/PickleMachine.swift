@@ -145,7 +145,7 @@ struct PickleMachine {
     // MARK: - Stack
 
     private func error(_ message: String) -> LMConvError {
-        LMConvError("\(source): \(message)")
+        LMConvError.corruptFile(source: source, reason: message)
     }
 
     private mutating func pop(_ count: Int) throws -> [PickleItem] {
@@ -266,7 +266,8 @@ extension PickleValue {
     public init(unpickling bytes: [UInt8], source: String) throws {
         var machine = PickleMachine(bytes: bytes, source: source)
         self = try machine.load().materialized(source: source) { ref in
-            throw LMConvError("\(source): the pickle references storage '\(ref.key)' but has no storages")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "the pickle references storage '\(ref.key)' but has no storages")
         }
     }
 }

@@ -34,7 +34,7 @@ public struct TorchCheckpoint: Sendable {
     public static func read(contentsOf url: URL) throws -> TorchCheckpoint {
         let source = url.path
         guard FileManager.default.fileExists(atPath: source) else {
-            throw LMConvError("\(source): no such checkpoint file")
+            throw LMConvError.fileNotFound(path: source, reason: "no such checkpoint file")
         }
         switch try FileKind.at(path: source) {
         case .zipArchive:
@@ -43,8 +43,8 @@ public struct TorchCheckpoint: Sendable {
             return TorchCheckpoint(root: try readLegacy(url: url, source: source), format: .legacy, source: source)
         default:
             let empty = (try? FileManager.default.attributesOfItem(atPath: source)[.size] as? NSNumber)?.intValue == 0
-            throw LMConvError(empty ? "\(source): the checkpoint file is empty"
-                              : "\(source): not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)")
+            throw LMConvError.corruptFile(source: source, reason: empty ? "the checkpoint file is empty"
+                                          : "not a PyTorch checkpoint (neither a zip archive nor a legacy pickle stream)")
         }
     }
 
@@ -72,7 +72,8 @@ public struct TorchCheckpoint: Sendable {
         let entries: [(key: PickleValue, value: PickleValue)]
         if let value = root[key] {
             guard let dict = value.dictValue else {
-                throw LMConvError("\(source): '\(key)' is a \(value.kindName), not a state dict")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "'\(key)' is a \(value.kindName), not a state dict")
             }
             entries = dict
         } else if key == "model_state_dict", let dict = root.dictValue, !dict.isEmpty,
@@ -80,16 +81,17 @@ public struct TorchCheckpoint: Sendable {
             entries = dict
         } else {
             let keys = root.dictValue?.compactMap { $0.key.stringValue }.joined(separator: ", ") ?? ""
-            throw LMConvError("\(source): no '\(key)' in the checkpoint"
+            throw LMConvError.invalidArgument(source: source, reason: "no '\(key)' in the checkpoint"
                               + (keys.isEmpty ? "" : " (its top-level keys: \(keys))"))
         }
         var tensors: [String: TorchTensor] = [:]
         for (name, value) in entries {
             guard let name = name.stringValue else {
-                throw LMConvError("\(source): '\(key)' has a non-string key \(name)")
+                throw LMConvError.corruptFile(source: source, reason: "'\(key)' has a non-string key \(name)")
             }
             guard let tensor = value.tensorValue else {
-                throw LMConvError("\(source): '\(key).\(name)' is a \(value.kindName), not a tensor")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "'\(key).\(name)' is a \(value.kindName), not a tensor")
             }
             tensors[name] = tensor
         }

@@ -24,7 +24,7 @@ extension TorchCheckpoint {
                                   warnings: ((String) -> Void)?) throws -> Checkpoint {
         let baseline = "args 'ours' is False (the reference's PixelCNN++ baseline)"
         if let names = given.orderNames, names != ["raster_scan"] || (given.variants ?? 1) != 1 {
-            throw LMConvError("\(source): \(baseline), which generates in raster order only; cannot use the orders "
+            throw LMConvError.invalidArgument(source: source, reason: "\(baseline), which generates in raster order only; cannot use the orders "
                               + names.joined(separator: ", "))
         }
         var dataset: (channels: Int, height: Int, width: Int)?
@@ -54,7 +54,7 @@ extension TorchCheckpoint {
         let mixtures = require(try given.mixtures ?? args.int("nr_logistic_mix")
                                ?? (binarize ? 10 : outputs.map { $0 / perComponent }), "nr_logistic_mix")
         guard missing.isEmpty else {
-            throw LMConvError("\(source): \(baseline): neither its args nor its weights tell "
+            throw LMConvError.invalidArgument(source: source, reason: "\(baseline): neither its args nor its weights tell "
                               + missing.joined(separator: ", ") + "; give them explicitly (on the command line: "
                               + "lmconv import with --height, --width, ...)")
         }
@@ -74,7 +74,7 @@ extension TorchCheckpoint {
                 + "nr_logistic_mix \(c.mixtures)") + ", nr_filters \(c.filters), nr_resnet \(c.resnets)"
             let reason = error.message.hasPrefix(weightsSource + ": ")
                 ? String(error.message.dropFirst(weightsSource.count + 2)) : error.message
-            throw LMConvError("\(source): \(baseline), but the checkpoint does not fit that network (\(described)): "
+            throw LMConvError.shapeMismatch(source: source, reason: "\(baseline), but the checkpoint does not fit that network (\(described)): "
                               + reason)
         }
         if !unused.isEmpty {

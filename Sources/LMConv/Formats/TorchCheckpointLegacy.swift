@@ -13,29 +13,31 @@ extension TorchCheckpoint {
         do {
             bytes = [UInt8](try Data(contentsOf: url))
         } catch {
-            throw LMConvError("\(source): cannot read the checkpoint (\(error.localizedDescription))")
+            throw LMConvError.unreadable(path: source,
+                                         reason: "cannot read the checkpoint (\(error.localizedDescription))")
         }
         var machine = PickleMachine(bytes: bytes, source: source)
 
         guard case .value(.bigInt(let magic)) = try machine.load(), magic == legacyMagic else {
-            throw LMConvError("\(source): not a PyTorch checkpoint (wrong magic number)")
+            throw LMConvError.corruptFile(source: source, reason: "not a PyTorch checkpoint (wrong magic number)")
         }
         guard let version = try machine.load().intValue, version == legacyProtocolVersion else {
-            throw LMConvError("\(source): unsupported legacy checkpoint protocol version")
+            throw LMConvError.unsupported(source: source, reason: "unsupported legacy checkpoint protocol version")
         }
         let systemInfo = try machine.load().materialized(source: source) { _ in
-            throw LMConvError("\(source): storage in the system info pickle")
+            throw LMConvError.corruptFile(source: source, reason: "storage in the system info pickle")
         }
         if systemInfo["little_endian"]?.boolValue == false {
-            throw LMConvError("\(source): big-endian storages are not supported")
+            throw LMConvError.unsupported(source: source, reason: "big-endian storages are not supported")
         }
         let object = try machine.load()
         let referenced = machine.storages
         let keyList = try machine.load().materialized(source: source) { _ in
-            throw LMConvError("\(source): storage in the storage key list")
+            throw LMConvError.corruptFile(source: source, reason: "storage in the storage key list")
         }
         guard let keys = keyList.listValue?.compactMap(\.stringValue), keys.count == keyList.listValue?.count else {
-            throw LMConvError("\(source): malformed storage key list (expected a list of strings)")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "malformed storage key list (expected a list of strings)")
         }
 
         // Each storage's element width comes from the dtype its persistent id announced.
@@ -45,15 +47,18 @@ extension TorchCheckpoint {
         var position = machine.position
         for key in keys {
             guard let dtype = dtypes[key] else {
-                throw LMConvError("\(source): storage '\(key)' is listed but no tensor uses it (unknown dtype)")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "storage '\(key)' is listed but no tensor uses it (unknown dtype)")
             }
             guard bytes.count - position >= 8 else {
-                throw LMConvError("\(source): file is truncated (no element count for storage '\(key)')")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "file is truncated (no element count for storage '\(key)')")
             }
             let count = bytes[position..<(position + 8)].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             position += 8
             guard count <= UInt64(bytes.count - position) / UInt64(dtype.byteCount) else {
-                throw LMConvError("\(source): file is truncated (storage '\(key)' needs \(count) \(dtype) elements, "
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "file is truncated (storage '\(key)' needs \(count) \(dtype) elements, "
                                   + "\(bytes.count - position) bytes left)")
             }
             let end = position + Int(count) * dtype.byteCount
@@ -63,11 +68,13 @@ extension TorchCheckpoint {
 
         return try object.materialized(source: source) { ref in
             guard var storage = data[ref.key] else {
-                throw LMConvError("\(source): storage '\(ref.key)' is missing (not in the file's storage list)")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "storage '\(ref.key)' is missing (not in the file's storage list)")
             }
             if let view = ref.view {
                 guard view.offset <= storage.elementCount, view.count <= storage.elementCount - view.offset else {
-                    throw LMConvError("\(source): storage view '\(view.viewKey)' (offset \(view.offset), "
+                    throw LMConvError.corruptFile(source: source,
+                                                  reason: "storage view '\(view.viewKey)' (offset \(view.offset), "
                                       + "\(view.count) elements) exceeds storage '\(ref.key)' of "
                                       + "\(storage.elementCount) elements")
                 }

@@ -30,10 +30,10 @@ extension LocallyMaskedPixelCNN {
         let cfg = configuration
         // Any image size: the network is convolutional; the orders (and so the masks) must be the images'.
         guard data.channels == cfg.channels else {
-            throw LMConvError("images have \(data.channels) channels, the model \(cfg.channels)")
+            throw LMConvError.shapeMismatch(reason: "images have \(data.channels) channels, the model \(cfg.channels)")
         }
         if let order = orders.first(where: { $0.height != data.height || $0.width != data.width }) {
-            throw LMConvError("the order is \(order.height)x\(order.width), the images \(data.height)x\(data.width)")
+            throw LMConvError.shapeMismatch(reason: "the order is \(order.height)x\(order.width), the images \(data.height)x\(data.width)")
         }
         let effectiveOrders = context == .observed
             ? try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders : orders

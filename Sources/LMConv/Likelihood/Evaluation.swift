@@ -29,10 +29,10 @@ extension LocallyMaskedPixelCNN {
     func evaluationMasks(_ order: GenerationOrder, region: [Bool]?, context: ContextProtocol) throws -> OrderMasks {
         guard let region else { return try masks(for: order) }
         guard region.count == order.height * order.width else {
-            throw LMConvError("the region has \(region.count) pixels, the order \(order.height * order.width)")
+            throw LMConvError.invalidArgument(reason: "the region has \(region.count) pixels, the order \(order.height * order.width)")
         }
         guard order.generatesLast(region) else {
-            throw LMConvError("the order does not generate the region last (see orderGeneratingLast)")
+            throw LMConvError.invalidArgument(reason: "the order does not generate the region last (see orderGeneratingLast)")
         }
         return try masks(for: order, observed: context == .observed ? region.map { !$0 } : nil)
     }

@@ -4,16 +4,6 @@ import Foundation
 // Legend: B batch, C image channels, HW = H*W pixels, M mixture components, OC output channels.
 // The output is channel-major, (OC, B, H, W); targets are (B, C, H, W) in [-1, 1].
 
-/// The NLLs of a batch and, when asked, the gradient of their sum.
-public struct LikelihoodEvaluation: Sendable {
-    /// −log p(x_b) in nats for every image, summed over the pixels counted (all, or the region's).
-    public var perImageNLL: [Double]
-    /// d(Σ_b perImageNLL[b]) / d(output), (OC, B, H, W); nil unless asked for.
-    public var dOutput: Tensor?
-    /// The summed NLL of the batch.
-    public var total: Double { perImageNLL.reduce(0, +) }
-}
-
 /// The NLL of images `target` (B, C, H, W) under the network's `output` (OC, B, H, W).
 ///
 /// - Parameters:

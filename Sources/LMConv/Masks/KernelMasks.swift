@@ -1,11 +1,5 @@
 // Kernel masks of SPEC section 2: which taps of each pixel's k x k window may see already generated pixels.
 
-/// The centre tap of a kernel mask: type A hides a pixel from itself (the first layer), type B lets a location
-/// see its own features (every later layer).
-public enum MaskType: Sendable, Equatable {
-    case a, b
-}
-
 /// The kernel mask of `order` for a k x k kernel with the given dilation: a Tensor of shape [k*k, H*W] whose row
 /// jr*k + jc is the tap (dr, dc) = (jr - k/2, jc - k/2) and whose column is the row-major pixel index r*W + c.
 /// Entry 1 means the tap at (r + dr*d, c + dc*d) is already known when (r, c) is generated: observed, or earlier in
@@ -13,12 +7,14 @@ public enum MaskType: Sendable, Equatable {
 /// Throws for an even or non-positive kernel size, a non-positive dilation or an `observed` of the wrong size.
 public func kernelMask(order: GenerationOrder, kernelSize k: Int, dilation d: Int, type: MaskType,
                        observed: [Bool]? = nil) throws -> Tensor {
-    guard k > 0, k % 2 == 1 else { throw LMConvError("kernel size must be odd and positive, got \(k)") }
-    guard d > 0 else { throw LMConvError("dilation must be positive, got \(d)") }
+    guard k > 0, k % 2 == 1 else {
+        throw LMConvError.invalidConfiguration(reason: "kernel size must be odd and positive, got \(k)")
+    }
+    guard d > 0 else { throw LMConvError.invalidConfiguration(reason: "dilation must be positive, got \(d)") }
     let (h, w) = (order.height, order.width)
     let pixelCount = h * w
     if let observed, observed.count != pixelCount {
-        throw LMConvError("observed-pixel map has \(observed.count) entries, the \(h)x\(w) image has \(pixelCount)")
+        throw LMConvError.shapeMismatch(reason: "observed-pixel map has \(observed.count) entries, the \(h)x\(w) image has \(pixelCount)")
     }
     let half = k / 2
     let centre = half * k + half
@@ -40,27 +36,4 @@ public func kernelMask(order: GenerationOrder, kernelSize k: Int, dilation d: In
         generated[q] = true
     }
     return Tensor(shape: [k * k, pixelCount], scalars: mask)
-}
-
-/// The three masks the network uses for one order: `initial` (type A, dilation 1) for the first layer,
-/// `undilated` (type B, dilation 1) and `dilated` (type B, dilation `maxDilation`). Each has shape [k*k, H*W].
-public struct OrderMasks: Sendable, Equatable {
-    /// Type A, dilation 1 (the reference's `mask_init`).
-    public var initial: Tensor
-    /// Type B, dilation 1.
-    public var undilated: Tensor
-    /// Type B, dilation `maxDilation` (equal to `undilated` when `maxDilation` is 1).
-    public var dilated: Tensor
-    public let kernelSize: Int
-    public let maxDilation: Int
-
-    /// Computes the three masks of `order`; `observed` as in `kernelMask`.
-    public init(order: GenerationOrder, kernelSize: Int, maxDilation: Int, observed: [Bool]? = nil) throws {
-        self.kernelSize = kernelSize
-        self.maxDilation = maxDilation
-        initial = try kernelMask(order: order, kernelSize: kernelSize, dilation: 1, type: .a, observed: observed)
-        undilated = try kernelMask(order: order, kernelSize: kernelSize, dilation: 1, type: .b, observed: observed)
-        dilated = maxDilation == 1 ? undilated
-            : try kernelMask(order: order, kernelSize: kernelSize, dilation: maxDilation, type: .b, observed: observed)
-    }
 }

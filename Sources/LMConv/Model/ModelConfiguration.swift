@@ -8,7 +8,7 @@ public enum NetworkKind: String, Codable, Sendable, CaseIterable {
 
 /// The hyper-parameters of a Locally Masked PixelCNN (SPEC section 5). Coded under the reference's option names
 /// (`nr_filters`, `nr_resnet`, ...) so that a configuration reads the same in a checkpoint's metadata as in the
-/// reference's `args`.
+/// reference's `args`. Each value's names, meaning, default and valid values: ``Parameter``.
 public struct ModelConfiguration: Codable, Equatable, Sendable {
     /// Image channels C: 1 (grayscale or binary) or 3 (RGB).
     public var channels: Int
@@ -63,48 +63,67 @@ public struct ModelConfiguration: Codable, Equatable, Sendable {
         self.network = network
     }
 
-    enum CodingKeys: String, CodingKey {
-        case channels, height = "rows", width = "cols", binarize, filters = "nr_filters", resnets = "nr_resnet"
-        case kernelSize = "kernel_size", maxDilation = "max_dilation", mixtures = "nr_logistic_mix"
-        case normalization, nBits = "n_bits", convBias = "conv_bias", learnWeightForMasks = "learn_weight_for_masks"
-        case dropout, network
+    /// A JSON key of a configuration: ``Parameter/key``.
+    struct Key: CodingKey {
+        let stringValue: String
+        init(_ parameter: Parameter) { stringValue = parameter.key }
+        /// The network kind's key (not a hyper-parameter of the table).
+        static let network = Key(stringValue: "network")!
+        init?(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
     }
 
+    /// Reads a configuration from its JSON; missing keys take the default configuration's values.
     public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let c = try decoder.container(keyedBy: Key.self)
+        func value<T: Decodable>(_ p: Parameter, _ fallback: T) throws -> T {
+            try c.decodeIfPresent(T.self, forKey: Key(p)) ?? fallback
+        }
         let d = ModelConfiguration()
-        channels = try c.decodeIfPresent(Int.self, forKey: .channels) ?? d.channels
-        height = try c.decodeIfPresent(Int.self, forKey: .height) ?? d.height
-        width = try c.decodeIfPresent(Int.self, forKey: .width) ?? d.width
-        binarize = try c.decodeIfPresent(Bool.self, forKey: .binarize) ?? d.binarize
-        filters = try c.decodeIfPresent(Int.self, forKey: .filters) ?? d.filters
-        resnets = try c.decodeIfPresent(Int.self, forKey: .resnets) ?? d.resnets
-        kernelSize = try c.decodeIfPresent(Int.self, forKey: .kernelSize) ?? d.kernelSize
-        maxDilation = try c.decodeIfPresent(Int.self, forKey: .maxDilation) ?? d.maxDilation
-        mixtures = try c.decodeIfPresent(Int.self, forKey: .mixtures) ?? d.mixtures
-        normalization = try c.decodeIfPresent(Normalization.self, forKey: .normalization) ?? d.normalization
-        nBits = try c.decodeIfPresent(Int.self, forKey: .nBits) ?? d.nBits
-        convBias = try c.decodeIfPresent(Bool.self, forKey: .convBias) ?? d.convBias
-        learnWeightForMasks = try c.decodeIfPresent(Bool.self, forKey: .learnWeightForMasks) ?? d.learnWeightForMasks
-        dropout = try c.decodeIfPresent(Float.self, forKey: .dropout) ?? d.dropout
-        network = try c.decodeIfPresent(NetworkKind.self, forKey: .network) ?? .lmconv
+        self.init(channels: try value(.channels, d.channels), height: try value(.height, d.height),
+                  width: try value(.width, d.width), binarize: try value(.binarize, d.binarize),
+                  filters: try value(.filters, d.filters), resnets: try value(.resnets, d.resnets),
+                  kernelSize: try value(.kernelSize, d.kernelSize), maxDilation: try value(.maxDilation, d.maxDilation),
+                  mixtures: try value(.mixtures, d.mixtures), normalization: try value(.normalization, d.normalization),
+                  nBits: try value(.nBits, d.nBits), convBias: try value(.convBias, d.convBias),
+                  learnWeightForMasks: try value(.learnWeightForMasks, d.learnWeightForMasks),
+                  dropout: try value(.dropout, d.dropout),
+                  network: try c.decodeIfPresent(NetworkKind.self, forKey: .network) ?? .lmconv)
+    }
+
+    /// Writes every value under its ``Parameter/key``.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: Key.self)
+        for p in Parameter.allCases {
+            switch p {
+            case .binarize: try c.encode(binarize, forKey: Key(p))
+            case .normalization: try c.encode(normalization, forKey: Key(p))
+            case .convBias: try c.encode(convBias, forKey: Key(p))
+            case .learnWeightForMasks: try c.encode(learnWeightForMasks, forKey: Key(p))
+            case .dropout: try c.encode(dropout, forKey: Key(p))
+            default: try c.encode(integer(p)!, forKey: Key(p))
+            }
+        }
+        try c.encode(network, forKey: .network)
     }
 
     /// The network's output channels: 2 logits (binarized), 3M (one channel) or 10M (three channels).
     public var outputChannels: Int { binarize ? 2 : (channels == 1 ? 3 * mixtures : 10 * mixtures) }
 
-    /// Checks every value, with a message that names the offending option.
+    /// Checks every value against its ``Parameter``'s valid values, with a message that names the offending option
+    /// by its ``Parameter/key``.
     public func validate() throws {
-        func fail(_ s: String) -> LMConvError { LMConvError("invalid model configuration: \(s)") }
-        guard channels == 1 || channels == 3 else { throw fail("channels must be 1 or 3, got \(channels)") }
+        func fail(_ s: String) -> LMConvError { LMConvError.invalidConfiguration(reason: "invalid model configuration: \(s)") }
+        func check(_ p: Parameter) throws {
+            if let value = integer(p), let problem = p.problem(with: value) { throw fail("\(p.key) \(problem)") }
+        }
+        try check(.channels)
         guard height >= 1, width >= 1 else { throw fail("image size \(height)x\(width) must be positive") }
         guard !binarize || channels == 1 else { throw fail("binarize needs 1 channel, got \(channels)") }
-        guard filters >= 2 else { throw fail("nr_filters must be at least 2, got \(filters)") }
-        guard resnets >= 0 else { throw fail("nr_resnet must be >= 0, got \(resnets)") }
-        guard kernelSize >= 1, kernelSize % 2 == 1 else { throw fail("kernel_size must be odd and positive, got \(kernelSize)") }
-        guard maxDilation >= 1 else { throw fail("max_dilation must be >= 1, got \(maxDilation)") }
-        guard binarize || mixtures >= 1 else { throw fail("nr_logistic_mix must be >= 1, got \(mixtures)") }
-        guard (1...8).contains(nBits) else { throw fail("n_bits must be in 1...8, got \(nBits)") }
-        guard dropout >= 0, dropout < 1 else { throw fail("dropout must be in [0, 1), got \(dropout)") }
+        for p in Parameter.allCases where ![.channels, .height, .width].contains(p) && !(p == .mixtures && binarize) {
+            try check(p)
+        }
+        if let problem = Parameter.dropout.problem(with: dropout) { throw fail("\(Parameter.dropout.key) \(problem)") }
     }
 }

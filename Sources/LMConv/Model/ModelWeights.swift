@@ -26,15 +26,18 @@ extension LocallyMaskedPixelCNN {
     public func loadWeights(_ weights: [String: Tensor], source: String, allowUnused: Bool = false) throws -> [String] {
         for slot in parameters.slots {
             guard let tensor = weights[slot.name] else {
-                throw LMConvError("\(source): missing tensor '\(slot.name)' (shape \(slot.shape)) for this model configuration")
+                throw LMConvError.shapeMismatch(source: source,
+                                                reason: "missing tensor '\(slot.name)' (shape \(slot.shape)) for this model configuration")
             }
             guard tensor.shape == slot.shape else {
-                throw LMConvError("\(source): tensor '\(slot.name)' has shape \(tensor.shape), the model needs \(slot.shape)")
+                throw LMConvError.shapeMismatch(source: source,
+                                                reason: "tensor '\(slot.name)' has shape \(tensor.shape), the model needs \(slot.shape)")
             }
         }
         let unused = weights.keys.filter { parameters.slot(named: $0) == nil }.sorted()
         if !unused.isEmpty && !allowUnused {
-            throw LMConvError("\(source): \(unused.count) tensor(s) are not parameters of this model: "
+            throw LMConvError.shapeMismatch(source: source,
+                                            reason: "\(unused.count) tensor(s) are not parameters of this model: "
                 + unused.prefix(5).joined(separator: ", ") + (unused.count > 5 ? ", ..." : ""))
         }
         for slot in parameters.slots { parameters.setValue(slot, weights[slot.name]!.scalars) }

@@ -39,7 +39,7 @@ public final class PixelCNNPlusPlus {
     public init(configuration: ModelConfiguration, seed: UInt64 = 0) throws {
         try configuration.validate()
         guard configuration.network == .pixelCNNPlusPlus else {
-            throw LMConvError("invalid model configuration: network is '\(configuration.network.rawValue)', "
+            throw LMConvError.invalidArgument(reason: "invalid model configuration: network is '\(configuration.network.rawValue)', "
                               + "PixelCNNPlusPlus needs '\(NetworkKind.pixelCNNPlusPlus.rawValue)'")
         }
         self.configuration = configuration

@@ -24,15 +24,15 @@ extension ParameterStore {
     public func load(_ weights: [String: Tensor], source: String, allowUnused: Bool = false) throws -> [String] {
         for slot in slots {
             guard let tensor = weights[slot.name] else {
-                throw LMConvError("\(source): missing tensor '\(slot.name)' (shape \(slot.shape)) for this model configuration")
+                throw LMConvError.shapeMismatch(source: source, reason: "missing tensor '\(slot.name)' (shape \(slot.shape)) for this model configuration")
             }
             guard tensor.shape == slot.shape else {
-                throw LMConvError("\(source): tensor '\(slot.name)' has shape \(tensor.shape), the model needs \(slot.shape)")
+                throw LMConvError.shapeMismatch(source: source, reason: "tensor '\(slot.name)' has shape \(tensor.shape), the model needs \(slot.shape)")
             }
         }
         let unused = weights.keys.filter { slot(named: $0) == nil }.sorted()
         if !unused.isEmpty && !allowUnused {
-            throw LMConvError("\(source): \(unused.count) tensor(s) are not parameters of this model: "
+            throw LMConvError.invalidArgument(source: source, reason: "\(unused.count) tensor(s) are not parameters of this model: "
                 + unused.prefix(5).joined(separator: ", ") + (unused.count > 5 ? ", ..." : ""))
         }
         for slot in slots { setValue(slot, weights[slot.name]!.scalars) }
@@ -78,7 +78,7 @@ extension PixelCNNPlusPlus {
                          progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
         let cfg = configuration
         guard data.channels == cfg.channels, data.height == cfg.height, data.width == cfg.width else {
-            throw LMConvError("images are \(data.channels)x\(data.height)x\(data.width), the model is "
+            throw LMConvError.shapeMismatch(reason: "images are \(data.channels)x\(data.height)x\(data.width), the model is "
                 + "\(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
         var rng = Xoshiro256(seed: seed)
@@ -103,7 +103,7 @@ extension Checkpoint {
     public func makePixelCNNPlusPlus(useEMA: Bool = false, source: String = "checkpoint") throws -> PixelCNNPlusPlus {
         let model = try PixelCNNPlusPlus(configuration: configuration)
         if useEMA {
-            guard let emaWeights else { throw LMConvError("\(source): holds no EMA weights") }
+            guard let emaWeights else { throw LMConvError.invalidArgument(source: source, reason: "holds no EMA weights") }
             try model.loadWeights(emaWeights, source: source)
         } else {
             try model.loadWeights(weights, source: source)

@@ -1,16 +1,3 @@
-/// A pixel location: `row` in 0..<height (top to bottom), `col` in 0..<width (left to right).
-public struct PixelCoordinate: Sendable, Hashable, CustomStringConvertible {
-    public var row: Int
-    public var col: Int
-
-    public init(row: Int, col: Int) {
-        self.row = row
-        self.col = col
-    }
-
-    public var description: String { "(\(row), \(col))" }
-}
-
 /// The order in which an autoregressive model generates the pixels of an H x W image (SPEC section 1):
 /// a permutation of all H*W coordinates, first generated first.
 public struct GenerationOrder: Sendable, Equatable {
@@ -25,15 +12,15 @@ public struct GenerationOrder: Sendable, Equatable {
     public init(height: Int, width: Int, pixels: [PixelCoordinate]) throws {
         try Self.checkSize(height: height, width: width)
         guard pixels.count == height * width else {
-            throw LMConvError("generation order for a \(height)x\(width) image has \(pixels.count) pixels, expected \(height * width)")
+            throw LMConvError.invalidArgument(reason: "generation order for a \(height)x\(width) image has \(pixels.count) pixels, expected \(height * width)")
         }
         var seen = [Bool](repeating: false, count: height * width)  // row-major
         for (step, pixel) in pixels.enumerated() {
             guard (0..<height).contains(pixel.row), (0..<width).contains(pixel.col) else {
-                throw LMConvError("generation order step \(step): pixel \(pixel) is outside the \(height)x\(width) image")
+                throw LMConvError.invalidArgument(reason: "generation order step \(step): pixel \(pixel) is outside the \(height)x\(width) image")
             }
             guard !seen[pixel.row * width + pixel.col] else {
-                throw LMConvError("generation order step \(step): pixel \(pixel) appears twice")
+                throw LMConvError.invalidArgument(reason: "generation order step \(step): pixel \(pixel) appears twice")
             }
             seen[pixel.row * width + pixel.col] = true
         }
@@ -43,7 +30,7 @@ public struct GenerationOrder: Sendable, Equatable {
     /// An order from a flat list of (row, col) pairs, as stored in safetensors files (int64, N x 2).
     public init(height: Int, width: Int, rowColPairs: [Int64]) throws {
         guard rowColPairs.count % 2 == 0 else {
-            throw LMConvError("generation order tensor has \(rowColPairs.count) values, not (row, col) pairs")
+            throw LMConvError.invalidArgument(reason: "generation order tensor has \(rowColPairs.count) values, not (row, col) pairs")
         }
         let pixels = stride(from: 0, to: rowColPairs.count, by: 2).map {
             PixelCoordinate(row: Int(rowColPairs[$0]), col: Int(rowColPairs[$0 + 1]))
@@ -61,7 +48,7 @@ public struct GenerationOrder: Sendable, Equatable {
 
     static func checkSize(height: Int, width: Int) throws {
         guard height > 0, width > 0 else {
-            throw LMConvError("generation order needs a positive image size, got \(height)x\(width)")
+            throw LMConvError.invalidArgument(reason: "generation order needs a positive image size, got \(height)x\(width)")
         }
     }
 
@@ -78,7 +65,7 @@ public struct GenerationOrder: Sendable, Equatable {
         case "gilbert2d": self = try .gilbert2d(height: height, width: width)
         case "s_curve_center_quarter_last": self = try .sCurveCenterQuarterLast(height: height, width: width)
         default:
-            throw LMConvError("unknown generation order \"\(name)\" (valid: \(Self.names.joined(separator: ", ")))")
+            throw LMConvError.invalidArgument(reason: "unknown generation order \"\(name)\" (valid: \(Self.names.joined(separator: ", ")))")
         }
     }
 

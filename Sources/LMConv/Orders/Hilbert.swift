@@ -7,10 +7,10 @@ extension GenerationOrder {
     public static func hilbert(height: Int, width: Int) throws -> GenerationOrder {
         try checkSize(height: height, width: width)
         guard height == width else {
-            throw LMConvError("the hilbert order needs a square image, got \(height)x\(width)")
+            throw LMConvError.invalidArgument(reason: "the hilbert order needs a square image, got \(height)x\(width)")
         }
         guard height & (height - 1) == 0 else {
-            throw LMConvError("the hilbert order needs a power-of-two image side, got \(height)x\(width)")
+            throw LMConvError.invalidArgument(reason: "the hilbert order needs a power-of-two image side, got \(height)x\(width)")
         }
         let bits = height.trailingZeroBitCount  // the curve's order p
         let pixels = (0..<(height * width)).map { d -> PixelCoordinate in

@@ -20,7 +20,7 @@ extension GenerationOrder {
     /// transposed order would not cover the image.
     public func transpose() throws -> GenerationOrder {
         guard height == width else {
-            throw LMConvError("cannot transpose a generation order of a non-square \(height)x\(width) image")
+            throw LMConvError.invalidArgument(reason: "cannot transpose a generation order of a non-square \(height)x\(width) image")
         }
         return mapped(width, height) { PixelCoordinate(row: $0.col, col: $0.row) }
     }
@@ -34,7 +34,7 @@ extension GenerationOrder {
     /// Throws for an index outside 0...7 and for variants 4...7 of a non-square image.
     public func variant(_ index: Int) throws -> GenerationOrder {
         guard (0..<8).contains(index) else {
-            throw LMConvError("generation order variant \(index) does not exist (valid: 0...7)")
+            throw LMConvError.invalidArgument(reason: "generation order variant \(index) does not exist (valid: 0...7)")
         }
         let base = index < 4 ? self : try transpose()
         switch index % 4 {
@@ -54,9 +54,9 @@ extension GenerationOrder {
         baseNames: [String], height: Int, width: Int, variants: Int,
         baseTranspose: Bool = false, baseReflectRows: Bool = false, baseReflectCols: Bool = false
     ) throws -> [GenerationOrder] {
-        guard !baseNames.isEmpty else { throw LMConvError("no generation order given") }
+        guard !baseNames.isEmpty else { throw LMConvError.invalidArgument(reason: "no generation order given") }
         guard variants == 1 || variants == 8 else {
-            throw LMConvError("number of generation order variants must be 1 or 8, got \(variants)")
+            throw LMConvError.invalidArgument(reason: "number of generation order variants must be 1 or 8, got \(variants)")
         }
         func baseOrder(_ name: String, _ h: Int, _ w: Int) throws -> GenerationOrder {
             var base = try GenerationOrder(named: name, height: h, width: w)

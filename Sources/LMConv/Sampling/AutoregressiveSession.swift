@@ -57,19 +57,19 @@ public final class AutoregressiveSession {
                 context: ContextProtocol = .reference) throws {
         let cfg = model.configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels, images.shape[0] >= 1 else {
-            throw LMConvError("images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
+            throw LMConvError.shapeMismatch(reason: "images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
         }
         let (B, H, W) = (images.shape[0], images.shape[2], images.shape[3]), HW = H * W
         guard order.height == H, order.width == W else {
-            throw LMConvError("the order is \(order.height)x\(order.width), the images \(H)x\(W)")
+            throw LMConvError.shapeMismatch(reason: "the order is \(order.height)x\(order.width), the images \(H)x\(W)")
         }
         if let observed {
-            guard observed.count == HW else { throw LMConvError("the observed-pixel map has the wrong size") }
+            guard observed.count == HW else { throw LMConvError.shapeMismatch(reason: "the observed-pixel map has the wrong size") }
             let positions = order.positions
             let lastObserved = (0..<HW).filter { observed[$0] }.map { positions[$0] }.max() ?? -1
             let firstHidden = (0..<HW).filter { !observed[$0] }.map { positions[$0] }.min() ?? Int.max
             guard lastObserved < firstHidden else {
-                throw LMConvError("the completion order must visit every observed pixel before the hidden ones")
+                throw LMConvError.invalidArgument(reason: "the completion order must visit every observed pixel before the hidden ones")
             }
         }
         configuration = cfg
@@ -134,10 +134,10 @@ public final class AutoregressiveSession {
     /// done and the session moves to the next one.
     public func accept(levels: [Int]) throws {
         let cfg = configuration, L = cfg.binarize ? 2 : 1 << cfg.nBits
-        guard levels.count == batch else { throw LMConvError("expected \(batch) levels, got \(levels.count)") }
-        guard let q = nextPixel else { throw LMConvError(isCancelled ? "the session was cancelled" : "every pixel is done") }
+        guard levels.count == batch else { throw LMConvError.invalidArgument(reason: "expected \(batch) levels, got \(levels.count)") }
+        guard let q = nextPixel else { throw isCancelled ? LMConvError.cancelled : LMConvError.invalidArgument(reason: "every pixel is done") }
         for (b, level) in levels.enumerated() where level < 0 || level >= L {
-            throw LMConvError("level \(level) of image \(b) outside 0..<\(L)")
+            throw LMConvError.invalidArgument(reason: "level \(level) of image \(b) outside 0..<\(L)")
         }
         try computeStep()   // the pixel's features are needed by every later location, asked for or not
         for (b, level) in levels.enumerated() { acceptedLevels[b].append(level) }
@@ -150,10 +150,10 @@ public final class AutoregressiveSession {
 
     /// Takes the whole next pixel of every image (B x C values in [-1, 1], each one of the data's levels) at once.
     public func acceptPixel(_ values: [[Float]]) throws {
-        guard let q = nextPixel else { throw LMConvError(isCancelled ? "the session was cancelled" : "every pixel is done") }
-        guard nextChannel == 0 else { throw LMConvError("channels of pixel \(q) were already accepted one by one") }
+        guard let q = nextPixel else { throw isCancelled ? LMConvError.cancelled : LMConvError.invalidArgument(reason: "every pixel is done") }
+        guard nextChannel == 0 else { throw LMConvError.shapeMismatch(reason: "channels of pixel \(q) were already accepted one by one") }
         guard values.count == batch, values.allSatisfy({ $0.count == configuration.channels }) else {
-            throw LMConvError("expected \(batch) pixels of \(configuration.channels) values")
+            throw LMConvError.shapeMismatch(reason: "expected \(batch) pixels of \(configuration.channels) values")
         }
         try computeStep()
         finishPixel(q, values: values)
@@ -165,7 +165,7 @@ public final class AutoregressiveSession {
     // MARK: - Steps
 
     private func computeStep() throws {
-        guard let q = nextPixel else { throw LMConvError(isCancelled ? "the session was cancelled" : "every pixel is done") }
+        guard let q = nextPixel else { throw isCancelled ? LMConvError.cancelled : LMConvError.invalidArgument(reason: "every pixel is done") }
         if !parametersReady {
             network.step(q, parameters: parameterBuffer)
             parametersReady = true

@@ -17,12 +17,12 @@ extension LocallyMaskedPixelCNN {
                          onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels else {
-            throw LMConvError("images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
+            throw LMConvError.shapeMismatch(reason: "images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
         }
         let (H, W) = (images.shape[2], images.shape[3])
-        guard samples >= 1 else { throw LMConvError("the number of completions per image must be >= 1, got \(samples)") }
+        guard samples >= 1 else { throw LMConvError.invalidArgument(reason: "the number of completions per image must be >= 1, got \(samples)") }
         guard hidden.count == H * W, hidden.contains(true) else {
-            throw LMConvError("the hidden region must flag at least one of the \(H * W) pixels")
+            throw LMConvError.invalidArgument(reason: "the hidden region must flag at least one of the \(H * W) pixels")
         }
         let N = images.shape[0], size = cfg.channels * H * W
         var initial = Tensor(shape: [N * samples, cfg.channels, H, W])

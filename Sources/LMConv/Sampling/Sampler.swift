@@ -35,7 +35,7 @@ extension LocallyMaskedPixelCNN {
         while let q = session.nextPixel {
             if let isCancelled, isCancelled() {
                 session.cancel()
-                throw LMConvError("sampling was cancelled")
+                throw LMConvError.cancelled
             }
             let parameters = try session.outputParameters()       // (B, OC)
             // Images in turn, each drawing a fixed count of uniforms (the naive sampler's sequence).

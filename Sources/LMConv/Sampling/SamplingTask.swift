@@ -44,18 +44,18 @@ public struct SamplingTask {
 
     func validate(_ cfg: ModelConfiguration) throws {
         guard initial.shape.count == 4, initial.shape[1] == cfg.channels else {
-            throw LMConvError("images of shape \(initial.shape) do not fit the model's \(cfg.channels) channels")
+            throw LMConvError.shapeMismatch(reason: "images of shape \(initial.shape) do not fit the model's \(cfg.channels) channels")
         }
         guard order.height == initial.shape[2], order.width == initial.shape[3] else {
-            throw LMConvError("the order is \(order.height)x\(order.width), the images \(initial.shape[2])x\(initial.shape[3])")
+            throw LMConvError.shapeMismatch(reason: "the order is \(order.height)x\(order.width), the images \(initial.shape[2])x\(initial.shape[3])")
         }
         if let hidden {
-            guard hidden.count == order.height * order.width else { throw LMConvError("the hidden mask has the wrong size") }
+            guard hidden.count == order.height * order.width else { throw LMConvError.shapeMismatch(reason: "the hidden mask has the wrong size") }
             let positions = order.positions
             let lastObserved = (0..<hidden.count).filter { !hidden[$0] }.map { positions[$0] }.max() ?? -1
             let firstHidden = (0..<hidden.count).filter { hidden[$0] }.map { positions[$0] }.min() ?? Int.max
             guard lastObserved < firstHidden else {
-                throw LMConvError("the completion order must visit every observed pixel before the hidden ones")
+                throw LMConvError.invalidArgument(reason: "the completion order must visit every observed pixel before the hidden ones")
             }
         }
     }

@@ -33,12 +33,14 @@ public struct Checkpoint: Sendable {
     /// A model holding this checkpoint's weights (or its EMA weights).
     public func makeModel(useEMA: Bool = false, source: String = "checkpoint") throws -> LocallyMaskedPixelCNN {
         guard configuration.network == .lmconv else {
-            throw LMConvError("\(source): holds a PixelCNN++ baseline (network '\(configuration.network.rawValue)'), "
+            throw LMConvError.invalidArgument(source: source, reason: "holds a PixelCNN++ baseline (network '\(configuration.network.rawValue)'), "
                               + "not a locally masked PixelCNN")
         }
         let model = try LocallyMaskedPixelCNN(configuration: configuration)
         if useEMA {
-            guard let emaWeights else { throw LMConvError("\(source): holds no EMA weights") }
+            guard let emaWeights else {
+                throw LMConvError.invalidArgument(source: source, reason: "holds no EMA weights")
+            }
             try model.loadWeights(emaWeights, source: source)
         } else {
             try model.loadWeights(weights, source: source)
@@ -77,11 +79,12 @@ public struct Checkpoint: Sendable {
         func decode<T: Decodable>(_ type: T.Type, _ key: String) throws -> T? {
             guard let json = file.metadata[key] else { return nil }
             do { return try decoder.decode(T.self, from: Data(json.utf8)) } catch {
-                throw LMConvError("\(source): metadata '\(key)' is not valid: \(error)")
+                throw LMConvError.corruptFile(source: source, reason: "metadata '\(key)' is not valid: \(error)")
             }
         }
         guard let configuration = try decode(ModelConfiguration.self, "lmconv.model") ?? fallback else {
-            throw LMConvError("\(source): no model configuration in the file's metadata (not a swift-lmconv checkpoint?)")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "no model configuration in the file's metadata (not a swift-lmconv checkpoint?)")
         }
         try configuration.validate()
         let orders = try decode(OrderSpecification.self, "lmconv.orders") ?? fallbackOrders ?? OrderSpecification()

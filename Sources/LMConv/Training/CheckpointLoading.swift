@@ -14,14 +14,15 @@ extension Checkpoint {
                             warnings: ((String) -> Void)? = nil) throws -> Checkpoint {
         let kind: FileKind
         do { kind = try FileKind.at(path: url.path) } catch {
-            throw LMConvError("\(url.path): no such file or not readable")
+            throw LMConvError.fileNotFound(path: url.path, reason: "no such file or not readable")
         }
         switch kind {
         case .zipArchive, .pickleStream:
             return try importTorchCheckpoint(contentsOf: url, configuration: configuration, orders: orders,
                                              useEMA: useEMA, warnings: warnings)
         case .folder, .gzip, .idx, .npy, .png, .jpeg:
-            throw LMConvError("\(url.path): \(kind.description), not a checkpoint (expected a swift-lmconv "
+            throw LMConvError.unsupported(source: url.path,
+                                          reason: "\(kind.description), not a checkpoint (expected a swift-lmconv "
                               + ".safetensors file or a .pth file of the reference implementation)")
         case .safetensors, .cifarBatch, .unknown:
             // Not recognisably anything else: the safetensors reader says what is wrong (truncated, bad header).

@@ -1,60 +1,5 @@
 import Foundation
 
-/// One line of a run's `metrics.jsonl`: a JSON object with the key `step` and the record's fields (written with
-/// sorted keys, like all JSON of the package).
-public struct MetricsRecord: Sendable, Equatable {
-    /// The optimizer step the record belongs to.
-    public var step: Int
-    /// Further fields: numbers, strings or booleans.
-    public var fields: [(String, MetricsValue)]
-
-    public init(step: Int, _ fields: [(String, MetricsValue)]) {
-        self.step = step
-        self.fields = fields
-    }
-
-    /// The field named `key`.
-    public subscript(key: String) -> MetricsValue? { fields.first { $0.0 == key }?.1 }
-
-    /// The record as one line of JSON (no newline).
-    public var jsonLine: String {
-        var object = Dictionary(fields, uniquingKeysWith: { _, last in last })
-        object["step"] = .int(step)
-        // Cannot fail: MetricsValue encodes every value, non-finite numbers as null.
-        return try! JSONWriter.string(object)
-    }
-
-    public static func == (a: MetricsRecord, b: MetricsRecord) -> Bool { a.jsonLine == b.jsonLine }
-}
-
-/// A value in a ``MetricsRecord``.
-public enum MetricsValue: Sendable, Equatable, Encodable {
-    case int(Int)
-    case double(Double)
-    case bool(Bool)
-    case string(String)
-
-    /// The value as JSON; non-finite numbers, which JSON cannot hold, become `null`.
-    public func encode(to encoder: Encoder) throws {
-        var container = encoder.singleValueContainer()
-        switch self {
-        case .int(let v): try container.encode(v)
-        case .double(let v): if v.isFinite { try container.encode(v) } else { try container.encodeNil() }
-        case .bool(let v): try container.encode(v)
-        case .string(let s): try container.encode(s)
-        }
-    }
-
-    /// The value as a Double (numbers only).
-    public var number: Double? {
-        switch self {
-        case .int(let v): return Double(v)
-        case .double(let v): return v
-        default: return nil
-        }
-    }
-}
-
 /// An append-only JSON-lines file of training metrics (`metrics.jsonl`): one object per logged step and per
 /// evaluation. Resuming from step S first drops every line past S (and a torn last line), so the file always tells
 /// the history of the weights in the run's last checkpoint.
@@ -74,7 +19,7 @@ public final class MetricsLog {
             try AtomicFile.write(Array(kept.map { $0 + "\n" }.joined().utf8), to: url.path)
         }
         guard let h = FileHandle(forWritingAtPath: url.path) else {
-            throw LMConvError("\(url.path): cannot be opened for writing")
+            throw LMConvError.unwritable(path: url.path, reason: "cannot be opened for writing")
         }
         h.seekToEndOfFile()
         handle = h
@@ -90,7 +35,7 @@ public final class MetricsLog {
             try handle.write(contentsOf: Data((record.jsonLine + "\n").utf8))
             try handle.synchronize()
         } catch {
-            throw LMConvError("\(url.path): cannot be written (\(error.localizedDescription))")
+            throw LMConvError.unwritable(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
         }
     }
 

@@ -1,47 +1,5 @@
 import Foundation
 
-/// How to train (SPEC section 7 gives the reference's values).
-public struct TrainingOptions: Codable, Equatable, Sendable {
-    public var batchSize: Int = 32
-    public var learningRate: Float = 2e-4
-    /// Multiplies the learning rate once per epoch.
-    public var learningRateDecay: Float = 0.999995
-    /// Clip the global gradient norm to this value (nil: no clipping).
-    public var clipNorm: Float? = nil
-    /// Keep an exponential moving average of the weights with this decay (nil: none).
-    public var emaDecay: Float? = nil
-    /// Seeds the weights, the data order, the orders drawn, dynamic binarisation and dropout.
-    public var seed: UInt64 = 0
-    public init() {}
-}
-
-/// Everything about a training run that a checkpoint must hold for the run to resume exactly.
-public struct TrainingState: Codable, Equatable, Sendable {
-    public var options: TrainingOptions
-    /// Optimizer steps taken.
-    public var step: Int
-    /// The current (decayed) learning rate.
-    public var learningRate: Float
-    /// The data order's position.
-    public var batches: BatchIterator.State
-    /// The generator for orders, binarisation and dropout.
-    public var rng: [UInt64]
-    /// The best test bits per dimension seen so far.
-    public var bestTestBPD: Double?
-}
-
-/// The result of one training step.
-public struct TrainingStepResult: Sendable {
-    /// The summed NLL of the batch, nats.
-    public var loss: Double
-    /// Bits per dimension of the batch.
-    public var bitsPerDimension: Double
-    /// Images in the batch.
-    public var batchSize: Int
-    /// Which order (index into the variant list) the batch used.
-    public var orderIndex: Int
-}
-
 /// Trains a Locally Masked PixelCNN as the reference does: Adam on the summed NLL of each batch, one order drawn
 /// uniformly from the variant list per batch, learning-rate decay per epoch, optional clipping and EMA.
 public final class Trainer {
@@ -66,10 +24,10 @@ public final class Trainer {
                 options: TrainingOptions) throws {
         let cfg = model.configuration
         guard data.channels == cfg.channels, data.height == cfg.height, data.width == cfg.width else {
-            throw LMConvError("training images are \(data.channels)x\(data.height)x\(data.width), the model is "
+            throw LMConvError.shapeMismatch(reason: "training images are \(data.channels)x\(data.height)x\(data.width), the model is "
                 + "\(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
-        guard data.count > 0 else { throw LMConvError("the training data holds no images") }
+        guard data.count > 0 else { throw LMConvError.invalidArgument(reason: "the training data holds no images") }
         self.model = model
         self.orderSpecification = orders
         self.orders = try orders.orders(height: cfg.height, width: cfg.width)
@@ -85,7 +43,8 @@ public final class Trainer {
     /// Continues a run from a checkpoint written by ``checkpoint()``, exactly where it stopped.
     public convenience init(resuming checkpoint: Checkpoint, data: ImageDataset, source: String) throws {
         guard let state = checkpoint.training, let moments = checkpoint.optimizerMoments else {
-            throw LMConvError("\(source): not a training checkpoint (no optimizer or training state); cannot resume")
+            throw LMConvError.invalidArgument(source: source,
+                                              reason: "not a training checkpoint (no optimizer or training state); cannot resume")
         }
         let model = try checkpoint.makeModel(source: source)
         try self.init(model: model, orders: checkpoint.orders, data: data, options: state.options)
@@ -93,7 +52,8 @@ public final class Trainer {
         for slot in store.slots {
             guard let m = moments.first[slot.name], let v = moments.second[slot.name], m.count == slot.count,
                   v.count == slot.count else {
-                throw LMConvError("\(source): optimizer state for '\(slot.name)' is missing or has the wrong size")
+                throw LMConvError.corruptFile(source: source,
+                                              reason: "optimizer state for '\(slot.name)' is missing or has the wrong size")
             }
             for i in 0..<slot.count {
                 adam.firstMoment[slot.offset + i] = m.scalars[i]
@@ -108,11 +68,14 @@ public final class Trainer {
         batches = try BatchIterator(count: data.count, batchSize: min(state.options.batchSize, data.count),
                                     state: state.batches)
         if state.options.emaDecay != nil {
-            guard let emaWeights = checkpoint.emaWeights else { throw LMConvError("\(source): EMA weights are missing") }
+            guard let emaWeights = checkpoint.emaWeights else {
+                throw LMConvError.corruptFile(source: source, reason: "EMA weights are missing")
+            }
             var values = [Float](repeating: 0, count: store.totalCount)
             for slot in store.slots {
                 guard let t = emaWeights[slot.name], t.count == slot.count else {
-                    throw LMConvError("\(source): EMA weight '\(slot.name)' is missing or has the wrong size")
+                    throw LMConvError.corruptFile(source: source,
+                                                  reason: "EMA weight '\(slot.name)' is missing or has the wrong size")
                 }
                 for i in 0..<slot.count { values[slot.offset + i] = t.scalars[i] }
             }
@@ -139,14 +102,16 @@ public final class Trainer {
         let evaluation = negativeLogLikelihood(output: output, target: x, configuration: cfg, wantGradient: true)
         let loss = evaluation.total
         guard loss.isFinite else {
-            throw LMConvError("training diverged: the loss is \(loss) at step \(step + 1); the last checkpoint is kept")
+            throw LMConvError.diverged(step: step + 1,
+                                       reason: "the loss is \(loss) at step \(step + 1); the last checkpoint is kept")
         }
         let store = model.parameters
         store.zeroGradients()
         model.backward(evaluation.dOutput!, cache: cache)
         let norm = options.clipNorm.map { store.clipGradientNorm($0) } ?? store.gradientNorm()
         guard norm.isFinite else {
-            throw LMConvError("training diverged: the gradient norm is \(norm) at step \(step + 1); the last checkpoint is kept")
+            throw LMConvError.diverged(step: step + 1,
+                                       reason: "the gradient norm is \(norm) at step \(step + 1); the last checkpoint is kept")
         }
         adam.update(store)
         if let decay = options.emaDecay, ema != nil {

@@ -1,105 +1,5 @@
 import Foundation
 
-/// How long a run trains and how often it logs, checkpoints and evaluates.
-public struct TrainingSchedule: Codable, Equatable, Sendable {
-    /// Train until the trainer has taken this many optimizer steps in all (a resumed run counts the earlier ones).
-    public var totalSteps: Int
-    /// Append a train record to `metrics.jsonl` every this many steps (and at the last step).
-    public var logEvery: Int = 10
-    /// Write `last.safetensors` every this many steps (and at the last step).
-    public var checkpointEvery: Int = 100
-    /// Evaluate on the test data every this many steps (and at the last step); 0: only at the last step.
-    public var evalEvery: Int = 500
-    /// Evaluate on at most this many test images (the first ones); nil: all.
-    public var evalLimit: Int? = 1000
-    /// Evaluate with the first this many orders of the training variant list (1: order 0 only, fast).
-    public var evalOrders: Int = 1
-    /// Images per evaluation batch.
-    public var evalBatchSize: Int = 50
-    /// When set, the run trains for this many epochs in all: ``totalSteps`` becomes epochs x batches per epoch once
-    /// the data is known.
-    public var epochs: Int? = nil
-
-    public init(totalSteps: Int) { self.totalSteps = totalSteps }
-
-    /// Train for `epochs` epochs in all.
-    public init(epochs: Int) {
-        self.totalSteps = 0
-        self.epochs = epochs
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case totalSteps = "steps", logEvery = "log_every", checkpointEvery = "checkpoint_every"
-        case evalEvery = "eval_every", evalLimit = "eval_limit", evalOrders = "eval_orders"
-        case evalBatchSize = "eval_batch_size", epochs
-    }
-
-    /// Throws for a value out of range, naming it.
-    public func validate() throws {
-        guard epochs.map({ $0 >= 0 }) ?? true else { throw LMConvError("the number of epochs must be >= 0") }
-        guard totalSteps >= 0 else { throw LMConvError("the number of steps must be >= 0, got \(totalSteps)") }
-        guard logEvery >= 1 else { throw LMConvError("log_every must be >= 1, got \(logEvery)") }
-        guard checkpointEvery >= 1 else { throw LMConvError("checkpoint_every must be >= 1, got \(checkpointEvery)") }
-        guard evalEvery >= 0 else { throw LMConvError("eval_every must be >= 0, got \(evalEvery)") }
-        guard evalLimit.map({ $0 >= 1 }) ?? true else { throw LMConvError("eval_limit must be >= 1") }
-        guard evalOrders >= 1 else { throw LMConvError("eval_orders must be >= 1, got \(evalOrders)") }
-        guard evalBatchSize >= 1 else { throw LMConvError("eval_batch_size must be >= 1, got \(evalBatchSize)") }
-    }
-}
-
-/// What a run directory's `run.json` records besides the checkpoint: the data it trains on and the schedule, so
-/// that a resumed run finds the same data (and notices different data) and keeps its schedule.
-public struct TrainingRunInfo: Codable, Equatable, Sendable {
-    /// The training data as named on the command line (a path or `fashion-mnist`).
-    public var data: String
-    /// Only the first this many images of ``data`` were used.
-    public var dataLimit: Int?
-    public var dataImages: Int
-    public var dataFingerprint: String
-    public var testData: String?
-    public var schedule: TrainingSchedule
-
-    public init(data: String, dataLimit: Int? = nil, dataImages: Int, dataFingerprint: String, testData: String?,
-                schedule: TrainingSchedule) {
-        self.data = data
-        self.dataLimit = dataLimit
-        self.dataImages = dataImages
-        self.dataFingerprint = dataFingerprint
-        self.testData = testData
-        self.schedule = schedule
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case data, dataLimit = "data_limit", dataImages = "data_images", dataFingerprint = "data_fingerprint", testData = "test_data", schedule
-    }
-
-    public static func read(from url: URL) throws -> TrainingRunInfo {
-        do { return try JSONDecoder().decode(TrainingRunInfo.self, from: Data(try DataFile.read(url.path))) } catch let e as LMConvError {
-            throw e
-        } catch {
-            throw LMConvError("\(url.path): not a valid run description (\(error))")
-        }
-    }
-
-    public func write(to url: URL) throws {
-        try AtomicFile.write(try JSONWriter.bytes(self, pretty: true) + [10], to: url.path)
-    }
-}
-
-/// Something that happened during ``TrainingRun/run(onEvent:)``, for progress displays.
-public enum TrainingEvent: Sendable {
-    /// An optimizer step finished; `imagesPerSecond` is measured over the steps since the last log record.
-    case step(TrainingStepResult, step: Int, totalSteps: Int, imagesPerSecond: Double)
-    /// A record was appended to `metrics.jsonl`.
-    case logged(MetricsRecord)
-    /// Test evaluation progress: images done of the total.
-    case evaluating(done: Int, total: Int)
-    /// A test evaluation finished; `isBest` when it wrote `best.safetensors`.
-    case evaluated(step: Int, bitsPerDimension: Double, isBest: Bool)
-    /// A checkpoint was written.
-    case checkpointWritten(URL, step: Int)
-}
-
 /// A training run in a directory: `last.safetensors` (every checkpoint, atomically), `best.safetensors` (lowest test
 /// bpd, when there is test data), `metrics.jsonl` (append-only) and `run.json` (data and schedule).
 ///
@@ -145,7 +45,8 @@ public final class TrainingRun {
         if let testData { try configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: "the new run") }
         let last = lastCheckpointURL(in: directory)
         if !overwrite && FileManager.default.fileExists(atPath: last.path) {
-            throw LMConvError("\(directory.path): already holds a training run (last.safetensors); resume it, "
+            throw LMConvError.alreadyExists(path: directory.path,
+                                            reason: "already holds a training run (last.safetensors); resume it, "
                 + "overwrite it, or choose another output directory")
         }
         try createDirectory(directory)
@@ -177,7 +78,8 @@ public final class TrainingRun {
         try schedule.validate()
         let last = lastCheckpointURL(in: directory)
         guard FileManager.default.fileExists(atPath: last.path) else {
-            throw LMConvError("\(last.path): no such file; there is no run to resume in \(directory.path)")
+            throw LMConvError.fileNotFound(path: last.path,
+                                           reason: "no such file; there is no run to resume in \(directory.path)")
         }
         let checkpoint = try Checkpoint.read(contentsOf: last)
         try checkpoint.configuration.checkFits(data, dataSource: dataSource, modelSource: last.path)
@@ -185,7 +87,8 @@ public final class TrainingRun {
             try checkpoint.configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: last.path)
         }
         if let info = try info(in: directory), info.dataImages != data.count || info.dataFingerprint != data.fingerprint {
-            throw LMConvError("\(dataSource): not the data the run in \(directory.path) was trained on (\(info.data), "
+            throw LMConvError.invalidArgument(source: dataSource,
+                                              reason: "not the data the run in \(directory.path) was trained on (\(info.data), "
                 + "\(info.dataImages) images); resuming needs the same images")
         }
         let trainer = try Trainer(resuming: checkpoint, data: data, source: last.path)
@@ -202,7 +105,8 @@ public final class TrainingRun {
         do {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         } catch {
-            throw LMConvError("\(url.path): cannot create the output directory (\(error.localizedDescription))")
+            throw LMConvError.unwritable(path: url.path,
+                                         reason: "cannot create the output directory (\(error.localizedDescription))")
         }
     }
 
@@ -256,7 +160,7 @@ public final class TrainingRun {
     /// `best.safetensors` when it is the best so far. Returns the test bits per dimension.
     @discardableResult
     public func evaluate(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> Double {
-        guard let testData else { throw LMConvError("no test data to evaluate on") }
+        guard let testData else { throw LMConvError.invalidArgument(reason: "no test data to evaluate on") }
         let cfg = trainer.model.configuration
         let subset = schedule.evalLimit.map { testData.prefix($0) } ?? testData
         let orders = Array(trainer.orders.prefix(schedule.evalOrders))
@@ -286,7 +190,8 @@ public final class TrainingRun {
 
     private func writeCheckpoint(to url: URL) throws {
         do { try trainer.checkpoint().write(to: url) } catch let e as LMConvError { throw e } catch {
-            throw LMConvError("\(url.path): cannot write the checkpoint (\(error.localizedDescription))")
+            throw LMConvError.unwritable(path: url.path,
+                                         reason: "cannot write the checkpoint (\(error.localizedDescription))")
         }
     }
 }

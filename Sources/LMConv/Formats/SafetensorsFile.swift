@@ -1,100 +1,8 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 // The safetensors format: an 8-byte little-endian header length n, n bytes of JSON header
 // ({"__metadata__": {String: String}, "<name>": {"dtype", "shape", "data_offsets": [begin, end]}, ...}),
 // then the raw little-endian tensor data; offsets are relative to the first byte after the header.
-
-/// The element types this project reads and writes. Other safetensors dtypes (F16, BF16, BOOL, ...) are refused on read.
-public enum SafetensorsDType: String, Sendable, CaseIterable {
-    case f32 = "F32", f64 = "F64", i64 = "I64", i32 = "I32", u8 = "U8"
-
-    /// Bytes per element.
-    public var byteWidth: Int {
-        switch self {
-        case .f32, .i32: return 4
-        case .f64, .i64: return 8
-        case .u8: return 1
-        }
-    }
-}
-
-/// One tensor of a safetensors file: its dtype, shape and raw little-endian bytes.
-public struct SafetensorsTensor: Sendable, Equatable {
-    public var dtype: SafetensorsDType
-    /// The extent of every axis, outermost first (empty for a scalar).
-    public var shape: [Int]
-    /// The elements, row-major, little-endian; `bytes.count == shape.product * dtype.byteWidth`.
-    public var bytes: [UInt8]
-
-    /// A tensor with the given dtype, shape and raw bytes (not checked here; `serialized()` trusts it).
-    public init(dtype: SafetensorsDType, shape: [Int], bytes: [UInt8]) {
-        self.dtype = dtype
-        self.shape = shape
-        self.bytes = bytes
-    }
-
-    /// An F32 tensor.
-    public init(shape: [Int], floats: [Float]) {
-        precondition(floats.count == shape.reduce(1, *), "\(floats.count) floats do not fill shape \(shape)")
-        self.init(dtype: .f32, shape: shape, bytes: littleEndianBytes(floats.map { $0.bitPattern }))
-    }
-
-    /// An I64 tensor.
-    public init(shape: [Int], int64s: [Int64]) {
-        precondition(int64s.count == shape.reduce(1, *), "\(int64s.count) int64s do not fill shape \(shape)")
-        self.init(dtype: .i64, shape: shape, bytes: littleEndianBytes(int64s.map { UInt64(bitPattern: $0) }))
-    }
-
-    /// An U8 tensor.
-    public init(shape: [Int], uint8s: [UInt8]) {
-        precondition(uint8s.count == shape.reduce(1, *), "\(uint8s.count) bytes do not fill shape \(shape)")
-        self.init(dtype: .u8, shape: shape, bytes: uint8s)
-    }
-
-    /// The number of elements.
-    public var count: Int { shape.reduce(1, *) }
-
-    /// The elements as `Float`: F32 as stored, F64 rounded to the nearest float. Throws for any other dtype.
-    public func floats() throws -> [Float] {
-        try checkByteCount()
-        switch dtype {
-        case .f32: return fromLittleEndian(bytes, as: UInt32.self).map { Float(bitPattern: $0) }
-        case .f64: return fromLittleEndian(bytes, as: UInt64.self).map { Float(Double(bitPattern: $0)) }
-        default: throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected F32 or F64")
-        }
-    }
-
-    /// The elements as `Int64`: I64 as stored, I32 widened. Throws for any other dtype.
-    public func int64s() throws -> [Int64] {
-        try checkByteCount()
-        switch dtype {
-        case .i64: return fromLittleEndian(bytes, as: UInt64.self).map { Int64(bitPattern: $0) }
-        case .i32: return fromLittleEndian(bytes, as: UInt32.self).map { Int64(Int32(bitPattern: $0)) }
-        default: throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected I64 or I32")
-        }
-    }
-
-    /// The elements of a U8 tensor. Throws for any other dtype.
-    public func uint8s() throws -> [UInt8] {
-        try checkByteCount()
-        guard dtype == .u8 else {
-            throw LMConvError("safetensors tensor of shape \(shape) has dtype \(dtype.rawValue), expected U8")
-        }
-        return bytes
-    }
-
-    private func checkByteCount() throws {
-        guard bytes.count == count * dtype.byteWidth else {
-            throw LMConvError("safetensors tensor of shape \(shape) and dtype \(dtype.rawValue) holds \(bytes.count) bytes, "
-                              + "expected \(count * dtype.byteWidth)")
-        }
-    }
-}
 
 /// A whole safetensors file: string metadata and named tensors.
 public struct SafetensorsFile: Sendable, Equatable {
@@ -114,14 +22,15 @@ public struct SafetensorsFile: Sendable, Equatable {
             data = try Data(contentsOf: url)
         } catch {
             let exists = FileManager.default.fileExists(atPath: url.path)
-            throw LMConvError("\(url.path): " + (exists ? "cannot read the safetensors file" : "no such safetensors file"))
+            throw exists ? LMConvError.unreadable(path: url.path, reason: "cannot read the safetensors file")
+                : LMConvError.fileNotFound(path: url.path, reason: "no such safetensors file")
         }
         return try SafetensorsFile(bytes: [UInt8](data), source: url.path)
     }
 
     /// Parses a safetensors image held in memory; `source` (usually the path) prefixes every error message.
     public init(bytes: [UInt8], source: String) throws {
-        func fail(_ what: String) -> LMConvError { LMConvError("\(source): \(what)") }
+        func fail(_ what: String) -> LMConvError { LMConvError.corruptFile(source: source, reason: what) }
 
         guard bytes.count >= 8 else {
             throw fail("truncated safetensors file (\(bytes.count) bytes, shorter than the 8-byte header length)")
@@ -160,7 +69,8 @@ public struct SafetensorsFile: Sendable, Equatable {
             guard let dtypeName = fields["dtype"] as? String else { throw fail("tensor \"\(name)\": missing dtype") }
             guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
                 let known = SafetensorsDType.allCases.map(\.rawValue).joined(separator: ", ")
-                throw fail("tensor \"\(name)\": unsupported dtype \(dtypeName) (supported: \(known))")
+                throw LMConvError.unsupported(source: source,
+                                              reason: "tensor \"\(name)\": unsupported dtype \(dtypeName) (supported: \(known))")
             }
             guard let shape = integers(fields["shape"]), shape.allSatisfy({ $0 >= 0 }) else {
                 throw fail("tensor \"\(name)\": shape is missing or not a list of non-negative integers")
@@ -256,23 +166,4 @@ private func integers(_ value: Any?) -> [Int]? {
         result.append(int)
     }
     return result
-}
-
-/// The little-endian bytes of fixed-width integers.
-private func littleEndianBytes<T: FixedWidthInteger>(_ values: [T]) -> [UInt8] {
-    var out = [UInt8](repeating: 0, count: values.count * MemoryLayout<T>.size)
-    out.withUnsafeMutableBytes { raw in
-        for (i, value) in values.enumerated() {
-            raw.storeBytes(of: value.littleEndian, toByteOffset: i * MemoryLayout<T>.size, as: T.self)
-        }
-    }
-    return out
-}
-
-/// Fixed-width integers decoded from little-endian bytes.
-private func fromLittleEndian<T: FixedWidthInteger>(_ bytes: [UInt8], as: T.Type) -> [T] {
-    let width = MemoryLayout<T>.size
-    return bytes.withUnsafeBytes { raw in
-        (0..<(bytes.count / width)).map { T(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * width, as: T.self)) }
-    }
 }

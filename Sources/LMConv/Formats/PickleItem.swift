@@ -67,7 +67,8 @@ final class PickleDictBox {
     /// Python's `d[key] = value`: replaces the value of an equal key in place, else appends.
     func set(_ key: PickleItem, _ value: PickleItem, source: String) throws {
         guard let hashKey = PickleKey(key) else {
-            throw LMConvError("\(source): unhashable dict key of type \(key.kindName) in pickle")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "unhashable dict key of type \(key.kindName) in pickle")
         }
         if let i = index[hashKey] {
             values[i] = value
@@ -79,58 +80,6 @@ final class PickleDictBox {
     }
 }
 
-/// The hashable image of a dict key. Mirrors Python's equalities that matter here (True == 1, 1.0 == 1).
-enum PickleKey: Hashable {
-    case none, int(Int), bigInt([UInt8]), float(Double), string(String), bytes([UInt8]), tuple([PickleKey])
-
-    init?(_ item: PickleItem) {
-        switch item {
-        case .value(let v):
-            switch v {
-            case .none: self = .none
-            case .bool(let b): self = .int(b ? 1 : 0)
-            case .int(let i): self = .int(i)
-            case .bigInt(let b): self = .bigInt(b)
-            case .float(let d):
-                if let i = Int(exactly: d) { self = .int(i) } else { self = .float(d) }
-            case .string(let s): self = .string(s)
-            case .bytes(let b): self = .bytes(b)
-            default: return nil
-            }
-        case .tuple(let items):
-            var keys: [PickleKey] = []
-            for item in items {
-                guard let key = PickleKey(item) else { return nil }
-                keys.append(key)
-            }
-            self = .tuple(keys)
-        default:
-            return nil
-        }
-    }
-}
-
-/// A storage as named by a PyTorch persistent id.
-struct TorchStorageRef {
-    var key: String
-    var dtype: TorchDType
-    var location: String
-    /// The element count the pickle announces.
-    var count: Int
-    /// Legacy format only: this storage is `count` elements of root storage `key` starting at `offset`, shared by
-    /// every view with the same `viewKey`.
-    var view: (viewKey: String, offset: Int, count: Int)?
-}
-
-/// A tensor as described by `torch._utils._rebuild_tensor_v2`.
-struct TorchTensorRef {
-    var storage: TorchStorageRef
-    var offset: Int
-    var size: [Int]
-    var stride: [Int]
-    var requiresGrad: Bool
-}
-
 extension PickleItem {
     /// The plain value of this item, with every tensor copied out of its storage (`storages` returns the bytes of
     /// a storage). Throws for values that are not plain data (a bare global or storage). `path` locates the item
@@ -140,7 +89,8 @@ extension PickleItem {
     ) throws -> PickleValue {
         // Checkpoints are shallow; a very deep structure means a self-referencing list or dict.
         guard depth < 1000 else {
-            throw LMConvError("\(source): pickle nests deeper than 1000 levels (a self-referencing container?)")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "pickle nests deeper than 1000 levels (a self-referencing container?)")
         }
         func convert(_ item: PickleItem, _ step: String) throws -> PickleValue {
             try item.materialized(source: source, storages: storages, path: path + step, depth: depth + 1)
@@ -157,10 +107,12 @@ extension PickleItem {
                         value: try convert(value, path.isEmpty ? name : "." + name))
             })
         case .global(let name):
-            throw LMConvError("\(source): the pickle leaves the global '\(name)' as a value\(location), "
+            throw LMConvError.unsupported(source: source,
+                                          reason: "the pickle leaves the global '\(name)' as a value\(location), "
                               + "which is not plain data")
         case .storage(let ref):
-            throw LMConvError("\(source): the pickle holds a bare storage '\(ref.key)'\(location) outside any tensor")
+            throw LMConvError.corruptFile(source: source,
+                                          reason: "the pickle holds a bare storage '\(ref.key)'\(location) outside any tensor")
         case .tensor(let ref):
             let bytes = try storages(ref.storage)
             let tensor = try gatherView(storage: bytes, offset: ref.offset, size: ref.size, stride: ref.stride,

@@ -9,7 +9,7 @@ extension OrderSpecification {
     /// as ``orders(height:width:)`` for a randomized specification, with 2 e.g. the base order and its row reflection.
     public func orders(height: Int, width: Int, variantsPerBase: Int) throws -> [GenerationOrder] {
         guard (1...8).contains(variantsPerBase) else {
-            throw LMConvError("the number of order variants must be 1...8, got \(variantsPerBase)")
+            throw LMConvError.invalidArgument(reason: "the number of order variants must be 1...8, got \(variantsPerBase)")
         }
         var spec = self
         spec.variants = variantsPerBase == 1 ? 1 : 8
@@ -35,7 +35,7 @@ extension OrderSpecification {
     /// Throws for a base order name that does not exist, listing the valid ones.
     public func checkNames() throws {
         for name in names where !GenerationOrder.names.contains(name) {
-            throw LMConvError("unknown generation order \"\(name)\" (valid: \(GenerationOrder.names.joined(separator: ", ")))")
+            throw LMConvError.invalidArgument(reason: "unknown generation order \"\(name)\" (valid: \(GenerationOrder.names.joined(separator: ", ")))")
         }
     }
 }

@@ -1,0 +1,10 @@
+extension OrderSpecification {
+    /// A compact one-line rendering, e.g. `s_curve x8` or `raster_scan, s_curve (base transposed)`.
+    public var shortDescription: String {
+        var text = names.joined(separator: ", ") + (variants == 1 ? "" : " x\(variants)")
+        let base = [baseTranspose ? "transposed" : nil, baseReflectRows ? "rows reflected" : nil,
+                    baseReflectCols ? "cols reflected" : nil].compactMap { $0 }
+        if !base.isEmpty { text += " (base " + base.joined(separator: ", ") + ")" }
+        return text
+    }
+}

@@ -1,0 +1,31 @@
+import LMConv
+
+/// A JSON value of the tool's `--json` output, written by ``JSONWriter`` (non-finite numbers as `null`).
+indirect enum JSON: Encodable {
+    case number(Double)
+    case int(Int)
+    case string(String)
+    case bool(Bool)
+    case null
+    case array([JSON])
+    case object([String: JSON])
+
+    /// The value as JSON text.
+    var text: String {
+        // Cannot fail: every case encodes, non-finite numbers as null.
+        try! JSONWriter.string(self)
+    }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .number(let v): if v.isFinite { try container.encode(v) } else { try container.encodeNil() }
+        case .int(let v): try container.encode(v)
+        case .string(let s): try container.encode(s)
+        case .bool(let b): try container.encode(b)
+        case .null: try container.encodeNil()
+        case .array(let a): try container.encode(a)
+        case .object(let o): try container.encode(o)
+        }
+    }
+}
