@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import LMConv
+import LMConvDistributed
 
 /// `lmconv evaluate`: negative log-likelihood and bits per dimension of images under one order or an ensemble.
-struct EvaluateCommand: ParsableCommand {
+struct EvaluateCommand: JobCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Negative log-likelihood (nats per image) and bits per dimension of images.",
@@ -11,7 +12,9 @@ struct EvaluateCommand: ParsableCommand {
             Orders default to the checkpoint's (e.g. 8 variants of s_curve, scored as an ensemble: \
             log p(x) = logsumexp_k log p(x; order k) - log K). --region scores only the region's pixels given all \
             others (each order then generates the region last); bpd is then per sub-pixel of the region. Binarized \
-            models see dynamically binarised images (drawn from --seed) unless --binarize-threshold is given.
+            models see dynamically binarised images (drawn from --seed and each image's index) unless \
+            --binarize-threshold is given. Under mpirun the images are split between the ranks, with the same \
+            numbers as one process; rank 0 prints.
             """)
 
     @OptionGroup var checkpointOptions: CheckpointOptions
@@ -56,7 +59,7 @@ struct EvaluateCommand: ParsableCommand {
         try validateOrderNames(order)
     }
 
-    func run() throws {
+    func run(communicator: any Communicator) throws {
         let (checkpoint, model) = try checkpointOptions.load()
         let cfg = checkpoint.configuration
         var data = try forOption("--data") { try dataOptions.load(split: .test) }
@@ -72,10 +75,12 @@ struct EvaluateCommand: ParsableCommand {
         let names = spec.orderNames(variantsPerBase: perBase)
         guard data.count > 0 else { throw LMConvError("\(dataOptions.name): holds no images") }
 
-        let bar = ProgressBar("evaluate", total: data.count)
+        let bar = communicator.isRoot ? ProgressBar("evaluate", total: data.count) : nil
         let result = try model.evaluate(data, orders: orders,
                                         encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }),
-                                        region: hidden, batchSize: batchSize, seed: seed) { bar.update($0) }
+                                        region: hidden, batchSize: batchSize, seed: seed,
+                                        communicator: communicator) { bar?.update($0) }
+        guard communicator.isRoot else { return }
         Terminal.clearLine()
         let perOrderNLL = orders.indices.map { k in
             result.perImagePerOrderNLL.map { $0[k] }.reduce(0, +) / Double(data.count)

@@ -1,0 +1,50 @@
+// Which communicator a process gets: MPI when a launcher (mpirun) started it and the package was built with MPI,
+// this process alone otherwise.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum Distributed {
+    /// Whether this build can run under `mpirun` (Package.swift found Open MPI).
+    #if LMCONV_MPI
+    public static let builtWithMPI = true
+    #else
+    public static let builtWithMPI = false
+    #endif
+
+    /// The number of processes a launcher says this job has (Open MPI's `OMPI_COMM_WORLD_SIZE`, or PMI/PMIx's), or
+    /// nil when no launcher started this process.
+    public static func launcherWorldSize(environment: [String: String]) -> Int? {
+        for key in ["OMPI_COMM_WORLD_SIZE", "PMIX_SIZE", "PMI_SIZE"] {
+            if let value = environment[key], let n = Int(value) { return n }
+        }
+        return environment["PMIX_RANK"] != nil ? 1 : nil
+    }
+
+    /// The communicator for this process: MPI under a launcher (when built with it), else a single process.
+    /// Throws when a launcher started several processes but this build has no MPI (each would otherwise train
+    /// alone and overwrite the others' files).
+    public static func start(environment: [String: String]) throws -> any Communicator {
+        guard let worldSize = launcherWorldSize(environment: environment) else { return SingleProcessCommunicator() }
+        #if LMCONV_MPI
+        let communicator = try MPICommunicator()
+        installTerminationMessage(communicator)
+        return communicator
+        #else
+        guard worldSize <= 1 else {
+            throw CommunicationError("started by mpirun with \(worldSize) processes, but this lmconv was built without "
+                + "MPI (no Open MPI found at build time: install libopenmpi-dev, then rebuild)")
+        }
+        return SingleProcessCommunicator()
+        #endif
+    }
+
+    /// Ends MPI before a normal exit (nothing for a single process).
+    public static func finish(_ communicator: any Communicator) {
+        #if LMCONV_MPI
+        (communicator as? MPICommunicator)?.finalize()
+        #endif
+    }
+}
