@@ -55,9 +55,9 @@ let package = Package(
             dependencies: ["LMConv", "LMConvDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Shared test helpers (assertClose, finite differences, fixture loading).
-        .target(name: "TestSupport", dependencies: ["LMConv"], path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LMConv", "LMConvDistributed"], path: "Sources/TestSupport"),
         .testTarget(name: "LMConvTensorTests", dependencies: ["LMConvTensor", "TestSupport"]),
-        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "TestSupport"]),
+        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "LMConvDistributed", "TestSupport"]),
         .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "LMConvDistributed", "TestSupport"]),
     ],
     swiftLanguageModes: [.v5]

@@ -14,8 +14,8 @@ nonisolated(unsafe) private var terminationLine: [UInt8] = []
 
 func installTerminationMessage(_ communicator: any Communicator) {
     guard communicator.isDistributed else { return }
-    terminationLine = Array(("error: \(communicator.rankDescription) stopped by a termination signal: mpirun ends "
-        + "every rank when one fails (see its message above); the last checkpoint is intact and resumable\n").utf8)
+    terminationLine = Array(("error: \(communicator.rankDescription): stopped by a termination signal (mpirun ends "
+        + "every rank when one fails or exits early; see its message); the last checkpoint is intact\n").utf8)
     for sig in [SIGTERM, SIGINT, SIGHUP] {
         signal(sig) { _ in
             terminationLine.withUnsafeBytes { _ = write(2, $0.baseAddress, $0.count) }
