@@ -19,7 +19,9 @@ final class DistributedTrainingTests: XCTestCase {
         let cfg = ModelConfiguration(height: 6, width: 6, binarize: true, filters: 4, resnets: 1, dropout: 0.3)
         var options = TrainingOptions()
         options.batchSize = batchSize
-        options.learningRate = 3e-3
+        // The paper's rate. At 1e-3 and above these tiny models amplify rounding-level differences chaotically: a
+        // 1e-7 change of one initial weight moves the losses of steps 15-20 by 1e-3 (docs/SCALING.md).
+        options.learningRate = 2e-4
         options.seed = 5
         return try Trainer(model: try LocallyMaskedPixelCNN(configuration: cfg, seed: 5),
                            orders: OrderSpecification(names: ["s_curve"], variants: 8), data: data, options: options,
@@ -77,9 +79,9 @@ final class DistributedTrainingTests: XCTestCase {
             let results = try Self.train(ranks: ranks, steps: 6)
             for (rank, r) in results.enumerated() {
                 assertClose(r.losses, one.losses, relativeTolerance: 1e-5, "\(ranks) ranks, rank \(rank) losses")
-                // Adam's m/sqrt(v) turns rounding-level gradient differences of near-zero gradients into visible
-                // ones (up to a step of lr = 3e-3): weights agree to a thirtieth of one step.
-                assertClose(r.weights, one.weights, relativeTolerance: 1e-3, absoluteTolerance: 1e-4,
+                // Adam's m/sqrt(v) turns rounding-level differences of near-zero gradients into visible ones (up
+                // to a step of lr = 2e-4): the weights agree to a tenth of one step.
+                assertClose(r.weights, one.weights, relativeTolerance: 1e-3, absoluteTolerance: 2e-5,
                             "\(ranks) ranks, rank \(rank) weights")
                 XCTAssertEqual(r.weights, results[0].weights, "every rank holds the same weights")
             }
@@ -108,7 +110,7 @@ final class DistributedTrainingTests: XCTestCase {
                 XCTAssertEqual(secondHalf.1, straight.weights)
             } else {
                 assertClose(firstHalf + secondHalf.0, straight.losses, relativeTolerance: 1e-5, "resumed with \(ranks)")
-                assertClose(secondHalf.1, straight.weights, relativeTolerance: 1e-3, absoluteTolerance: 1e-4)
+                assertClose(secondHalf.1, straight.weights, relativeTolerance: 1e-3, absoluteTolerance: 2e-5)
             }
         }
     }
