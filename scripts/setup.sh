@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what swift-lmconv needs from Debian's packages: OpenBLAS (GEMM), zlib (PNG, .gz) and Fashion-MNIST
-# (the default data of the demo and of a few tool tests). Needs root (or sudo) the first time; a no-op afterwards.
+# Installs what swift-lmconv needs from Debian's packages: OpenBLAS (GEMM), zlib (PNG, .gz), Fashion-MNIST
+# (the default data of the demo and of a few tool tests) and Open MPI (`mpirun -np N lmconv train ...`; the
+# package builds without it, single-process only, where it is missing). Needs root (or sudo) the first time; a
+# no-op afterwards.
 set -euo pipefail
-packages=(libopenblas-dev zlib1g-dev dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin)
 if dpkg -s "${packages[@]}" >/dev/null 2>&1; then
     exit 0
 fi

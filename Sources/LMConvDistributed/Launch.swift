@@ -41,6 +41,20 @@ public enum Distributed {
         #endif
     }
 
+    /// How many compute threads this process should use, or nil to keep the default (one per core):
+    /// `LMCONV_THREADS` when set, else under a launcher the cores shared between the ranks on this machine
+    /// (Open MPI's `OMPI_COMM_WORLD_LOCAL_SIZE`), so that N ranks on one machine do not run N x cores threads.
+    public static func threadsPerProcess(environment: [String: String], cores: Int) throws -> Int? {
+        if let text = environment["LMCONV_THREADS"] {
+            guard let n = Int(text), n >= 1 else {
+                throw CommunicationError("LMCONV_THREADS must be a whole number >= 1, got '\(text)'")
+            }
+            return n
+        }
+        guard let local = environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap({ Int($0) }), local > 1 else { return nil }
+        return max(1, cores / local)
+    }
+
     /// Ends MPI before a normal exit (nothing for a single process).
     public static func finish(_ communicator: any Communicator) {
         #if LMCONV_MPI

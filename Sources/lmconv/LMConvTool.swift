@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LMConv
 import LMConvDistributed
+import LMConvTensor
 
 /// `lmconv`: train, evaluate and sample Locally Masked PixelCNNs.
 @main
@@ -20,12 +21,24 @@ struct LMConvTool: ParsableCommand {
         var communicator: (any Communicator)? = nil
         do {
             var command = try parseAsRoot()
+            let environment = ProcessInfo.processInfo.environment
+            if let threads = try Distributed.threadsPerProcess(environment: environment, cores: Parallelism.threadCount) {
+                Parallelism.threadCount = threads
+            }
             if var job = command as? JobCommand {
-                let started = try Distributed.start(environment: ProcessInfo.processInfo.environment)
+                let started = try Distributed.start(environment: environment)
                 communicator = started
                 try job.run(communicator: started)
                 Distributed.finish(started)
             } else {
+                if let size = Distributed.launcherWorldSize(environment: environment), size > 1 {
+                    // Every rank would do the whole job and write the same files; say so once (rank 0).
+                    if environment["OMPI_COMM_WORLD_RANK"] ?? "0" == "0" {
+                        Terminal.error("lmconv \(type(of: command)._commandName) does not split its work between "
+                            + "processes; run it without mpirun (train and evaluate do)")
+                    }
+                    Foundation.exit(1)
+                }
                 try command.run()
             }
         } catch let error as SharedError {

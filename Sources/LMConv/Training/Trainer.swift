@@ -40,9 +40,11 @@ public struct TrainingStepResult: Sendable {
     public var batchSize: Int
     /// Which order (index into the variant list) the batch used.
     public var orderIndex: Int
-    /// Seconds this step spent in the allreduces that sum the ranks' gradients and losses (0 for one process);
-    /// includes waiting for the slowest rank.
+    /// Seconds this step spent in the allreduces that sum the ranks' gradients and losses (0 for one process),
+    /// after a barrier: the cost of moving the gradients.
     public var allreduceSeconds: Double = 0
+    /// Seconds this step waited at that barrier for the slowest rank (load imbalance, other work on the machine).
+    public var waitSeconds: Double = 0
 }
 
 /// Trains a Locally Masked PixelCNN as the reference does: Adam on the summed NLL of each batch, one order drawn
@@ -162,12 +164,16 @@ public final class Trainer {
             loss[0] = evaluation.total
             if loss[0].isFinite { model.backward(evaluation.dOutput!, cache: cache) }
         }
-        var allreduceSeconds = 0.0
+        var allreduceSeconds = 0.0, waitSeconds = 0.0
         if communicator.isDistributed {
+            // The barrier (microseconds) separates waiting for the slowest rank from the transfer in the metrics.
             let start = DispatchTime.now().uptimeNanoseconds
+            try communicator.barrier()
+            let ready = DispatchTime.now().uptimeNanoseconds
             try communicator.allreduceSum(store.gradients)          // the one allreduce of the flat gradient buffer
             try communicator.allreduceSum(&loss)                    // and the batch's loss (8 bytes)
-            allreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            allreduceSeconds = Double(DispatchTime.now().uptimeNanoseconds - ready) / 1e9
+            waitSeconds = Double(ready - start) / 1e9
         }
         // Every rank sees the same summed loss and gradient, so all of them stop here together.
         guard loss[0].isFinite else {
@@ -187,7 +193,8 @@ public final class Trainer {
         if batches.batchIndex == 0 { adam.learningRate *= options.learningRateDecay }   // an epoch just ended
         let dims = batch.count * cfg.channels * cfg.height * cfg.width
         return TrainingStepResult(loss: loss[0], bitsPerDimension: bitsPerDimension(nats: loss[0], dimensions: dims),
-                                  batchSize: batch.count, orderIndex: orderIndex, allreduceSeconds: allreduceSeconds)
+                                  batchSize: batch.count, orderIndex: orderIndex, allreduceSeconds: allreduceSeconds,
+                                  waitSeconds: waitSeconds)
     }
 
     /// A model holding the EMA weights (or the current weights when no EMA is kept), for evaluation.

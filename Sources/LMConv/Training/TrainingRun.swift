@@ -232,7 +232,7 @@ public final class TrainingRun {
     public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws {
         let cfg = trainer.model.configuration
         let dimensionsPerImage = cfg.channels * cfg.height * cfg.width
-        var windowStart = Date(), windowImages = 0, windowNLL = 0.0, windowSteps = 0, windowAllreduce = 0.0
+        var windowStart = Date(), windowImages = 0, windowNLL = 0.0, windowSteps = 0, windowAllreduce = 0.0, windowWait = 0.0
         var lastCheckpointed = trainer.step
         while trainer.step < schedule.totalSteps {
             let result = try trainer.trainStep()
@@ -241,6 +241,7 @@ public final class TrainingRun {
             windowNLL += result.loss
             windowSteps += 1
             windowAllreduce += result.allreduceSeconds
+            windowWait += result.waitSeconds
             let elapsed = max(Date().timeIntervalSince(windowStart), 1e-9)
             let imagesPerSecond = Double(windowImages) / elapsed
             onEvent(.step(result, step: step, totalSteps: schedule.totalSteps, imagesPerSecond: imagesPerSecond))
@@ -254,14 +255,15 @@ public final class TrainingRun {
                     ("lr", .double(Double("\(trainer.learningRate)") ?? Double(trainer.learningRate))),
                     ("images_per_s", .double((imagesPerSecond * 10).rounded() / 10)),
                 ]
-                if communicator.isDistributed {   // the mean allreduce time per step of the window, milliseconds
-                    fields += [("ranks", .int(communicator.size)),
-                               ("allreduce_ms", .double((windowAllreduce / Double(windowSteps) * 1e4).rounded() / 10))]
+                if communicator.isDistributed {   // mean milliseconds per step of the window
+                    func ms(_ seconds: Double) -> MetricsValue { .double((seconds / Double(windowSteps) * 1e5).rounded() / 100) }
+                    fields += [("ranks", .int(communicator.size)), ("allreduce_ms", ms(windowAllreduce)),
+                               ("wait_ms", ms(windowWait))]
                 }
                 let record = MetricsRecord(step: step, fields)
                 try communicator.onRoot { try metrics?.append(record) }
                 onEvent(.logged(record))
-                windowStart = Date(); windowImages = 0; windowNLL = 0; windowSteps = 0; windowAllreduce = 0
+                windowStart = Date(); windowImages = 0; windowNLL = 0; windowSteps = 0; windowAllreduce = 0; windowWait = 0
             }
             if testData != nil && ((schedule.evalEvery > 0 && step % schedule.evalEvery == 0) || isLast) {
                 try evaluate(onEvent: onEvent)
