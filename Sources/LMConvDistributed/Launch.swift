@@ -33,9 +33,10 @@ public enum Distributed {
         installTerminationMessage(communicator)
         return communicator
         #else
-        guard worldSize <= 1 else {
-            throw CommunicationError("started by mpirun with \(worldSize) processes, but this lmconv was built without "
-                + "MPI (no Open MPI found at build time: install libopenmpi-dev, then rebuild)")
+        guard worldSize <= 1 else {   // every rank finds this; rank 0 says it
+            throw SharedError(message: "started by mpirun with \(worldSize) processes, but this lmconv was built "
+                + "without MPI (no Open MPI found at build time: install libopenmpi-dev, then rebuild)",
+                printedHere: (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"] ?? "0") == "0")
         }
         return SingleProcessCommunicator()
         #endif
