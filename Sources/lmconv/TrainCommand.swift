@@ -9,7 +9,7 @@ struct TrainCommand: JobCommand {
         commandName: "train",
         abstract: "Train a Locally Masked PixelCNN.",
         discussion: """
-            Writes DIR/last.safetensors (model, optimizer, step, random state, configuration) every \
+            Writes DIR/last.safetensors (model, optimizer, step, data order, configuration) every \
             --checkpoint-every steps and at the end, DIR/best.safetensors (lowest test bpd, with --test-data), \
             DIR/metrics.jsonl (one JSON object per logged step and per evaluation) and DIR/run.json (data and \
             schedule). --resume continues from DIR/last.safetensors exactly as if the run had never stopped; model \
