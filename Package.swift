@@ -1,6 +1,17 @@
 // swift-tools-version:6.0
 // swift-lmconv: the Locally Masked PixelCNN (Jain, Abbeel, Pathak, UAI 2020) in Swift.
+import Foundation
 import PackageDescription
+
+// Open MPI (Debian: libopenmpi-dev) enables `mpirun -np N lmconv train ...`: when its pkg-config file is found, the
+// CMPI module and the LMCONV_MPI define are added; otherwise lmconv is single-process only and builds the same.
+// LMCONV_MPI=0 in the environment builds without MPI even where it is installed. (SwiftPM caches this manifest: after
+// installing or removing Open MPI, `swift package reset` or touch this file.)
+let mpiPkgConfigDirectories = (Context.environment["PKG_CONFIG_PATH"] ?? "").split(separator: ":").map(String.init)
+    + ["/usr/lib/x86_64-linux-gnu/pkgconfig", "/usr/lib/aarch64-linux-gnu/pkgconfig", "/usr/lib64/pkgconfig",
+       "/usr/lib/pkgconfig", "/usr/local/lib/pkgconfig", "/opt/homebrew/lib/pkgconfig"]
+let withMPI = Context.environment["LMCONV_MPI"] != "0"
+    && mpiPkgConfigDirectories.contains { FileManager.default.fileExists(atPath: $0 + "/ompi.pc") }
 
 let package = Package(
     name: "swift-lmconv",
@@ -33,11 +44,18 @@ let package = Package(
             name: "LMConvTensor",
             dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]
         ),
+        // Processes working as one (rank, size, allreduce, broadcast, abort) and splitting work between them: MPI
+        // under mpirun when built with it, a single process otherwise.
+        .target(
+            name: "LMConvDistributed",
+            dependencies: withMPI ? ["CMPI"] : [],
+            swiftSettings: withMPI ? [.define("LMCONV_MPI")] : []
+        ),
         // The model library: orders, masks, layers, network, likelihoods, training, sampling, data and formats.
         .target(
             name: "LMConv",
             dependencies: [
-                "LMConvTensor", "SystemZlib", "CPNGShim", "CJPEGShim",
+                "LMConvTensor", "SystemZlib", "CPNGShim", "CJPEGShim", "LMConvDistributed",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -45,13 +63,18 @@ let package = Package(
         // The command-line tool: thin commands over the library.
         .executableTarget(
             name: "lmconv",
-            dependencies: ["LMConv", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["LMConv", "LMConvDistributed", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Shared test helpers (assertClose, finite differences, fixture loading).
-        .target(name: "TestSupport", dependencies: ["LMConv"], path: "Sources/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["LMConv", "LMConvDistributed"], path: "Sources/TestSupport"),
         .testTarget(name: "LMConvTensorTests", dependencies: ["LMConvTensor", "TestSupport"]),
-        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "TestSupport"]),
-        .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "TestSupport"]),
+        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "LMConvDistributed", "TestSupport"]),
+        .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "LMConvDistributed", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
+
+if withMPI {
+    package.targets.append(.systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi",
+                                          providers: [.apt(["libopenmpi-dev"])]))
+}

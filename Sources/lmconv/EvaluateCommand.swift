@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import LMConv
+import LMConvDistributed
 
 /// `lmconv evaluate`: negative log-likelihood and bits per dimension of images under one order or an ensemble.
-struct EvaluateCommand: ParsableCommand {
+struct EvaluateCommand: JobCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
         abstract: "Negative log-likelihood (nats per image) and bits per dimension of images.",
@@ -13,8 +14,9 @@ struct EvaluateCommand: ParsableCommand {
             others; bpd is then per sub-pixel of the region. By default (--context reference) that is the \
             reference's protocol: the orders that generate the region last (or --order-indices), each with its own \
             masks, the output read at the region and ensembled; --context observed marks every other pixel observed \
-            in the masks instead. Binarized \
-            models see dynamically binarised images (drawn from --seed) unless --binarize-threshold is given.
+            in the masks instead. Binarized models see dynamically binarised images (drawn from --seed and each \
+            image's index) unless --binarize-threshold is given. Under mpirun the images are split between the \
+            ranks, with the same numbers as one process; rank 0 prints.
             """)
 
     @OptionGroup var checkpointOptions: CheckpointOptions
@@ -63,7 +65,7 @@ struct EvaluateCommand: ParsableCommand {
         try validateOrderNames(order)
     }
 
-    func run() throws {
+    func run(communicator: any Communicator) throws {
         threadOptions.apply()
         let (checkpoint, model) = try checkpointOptions.load()
         let cfg = checkpoint.configuration
@@ -85,11 +87,12 @@ struct EvaluateCommand: ParsableCommand {
         }
         guard data.count > 0 else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
 
-        let bar = ProgressBar("evaluate", total: data.count)
+        let bar = communicator.isRoot ? ProgressBar("evaluate", total: data.count) : nil
         let result = try model.evaluate(data, orders: orders,
                                         encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }),
                                         region: hidden, context: regionOptions.context, batchSize: batchSize,
-                                        seed: seed) { bar.update($0) }
+                                        seed: seed, communicator: communicator) { bar?.update($0) }
+        guard communicator.isRoot else { return }
         Terminal.clearLine()
         let perOrderNLL = orders.indices.map { k in
             result.perImagePerOrderNLL.map { $0[k] }.reduce(0, +) / Double(data.count)

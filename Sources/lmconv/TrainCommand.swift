@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import LMConv
+import LMConvDistributed
 
 /// `lmconv train`: trains a model, checkpointing into a run directory; `--resume` continues exactly.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: JobCommand {
     /// The model the defaults describe (the model options take their defaults from it).
     private static let defaultModel = ModelConfiguration()
 
@@ -11,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a Locally Masked PixelCNN.",
         discussion: """
-            Writes DIR/last.safetensors (model, optimizer, step, random state, configuration) every \
+            Writes DIR/last.safetensors (model, optimizer, step, data order, configuration) every \
             --checkpoint-every steps and at the end, DIR/best.safetensors (lowest test bpd, with --test-data), \
             DIR/metrics.jsonl (one JSON object per logged step and per evaluation) and DIR/run.json (data and \
             schedule). --resume continues from DIR/last.safetensors exactly as if the run had never stopped; model \
@@ -22,6 +23,12 @@ struct TrainCommand: ParsableCommand {
             \(defaultModel.mixtures) mixtures, s_curve with 8 variants, batch \
             32, learning rate 1e-3 (the paper's 2e-4 suits its long GPU runs; short runs learn much faster at 1e-3), \
             decay 0.999995 per epoch as in the reference.
+
+            Under mpirun (`mpirun -np N lmconv train ...`, a build with Open MPI) the N processes train as one: \
+            --batch-size stays the whole batch, each rank takes its share and one allreduce per step sums the \
+            gradients, so any N follows one process's trajectory (up to float summation order). Rank 0 alone \
+            prints and writes the run directory, which every rank must see (one machine or a shared file system) \
+            to --resume, with any number of ranks. Test evaluations are split between the ranks.
             """)
 
     // Data
@@ -169,8 +176,9 @@ struct TrainCommand: ParsableCommand {
     /// A dataset name or the absolute path (with its `@` preparation), as recorded in run.json.
     static func recordedSource(_ source: String) -> String { ImageDataset.recordedSource(source) }
 
-    func run() throws {
+    func run(communicator: any Communicator) throws {
         threadOptions.apply()
+        let say: (String) -> Void = communicator.isRoot ? { Terminal.note($0) } : { _ in }
         let directory = URL(fileURLWithPath: output)
         let info = resume ? try TrainingRun.info(in: directory) : nil
         guard let dataSource = data ?? info?.data else {
@@ -182,22 +190,24 @@ struct TrainCommand: ParsableCommand {
         let testSource = testData ?? (resume ? info?.testData : nil)
         let test = try testSource.map { s in try forOption("--test-data") { try ImageDataset.load(source: s, split: .test) } }
 
-        if !resume && !overwrite && FileManager.default.fileExists(atPath: directory.appendingPathComponent("last.safetensors").path) {
-            throw LMConvError.invalidOption(name: "--output", value: directory.path, reason: "already holds a training run (last.safetensors); add --resume "
-                + "to continue it or --overwrite to start afresh")
+        try communicator.onRoot {
+            if !resume && !overwrite && FileManager.default.fileExists(atPath: directory.appendingPathComponent("last.safetensors").path) {
+                throw LMConvError.invalidOption(name: "--output", value: directory.path, reason: "already holds a training run (last.safetensors); add --resume "
+                    + "to continue it or --overwrite to start afresh")
+            }
         }
         let run: TrainingRun
         if resume {
             let ignored = fixedByCheckpoint
             if !ignored.isEmpty {
-                Terminal.note("note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps its checkpoint's "
+                say("note: \(ignored.joined(separator: ", ")) ignored: a resumed run keeps its checkpoint's "
                     + "model and training options")
             }
             run = try TrainingRun.resume(directory: directory, data: trainData, dataSource: Self.recordedSource(dataSource),
                                          dataLimit: dataLimit, testData: test,
                                          testDataSource: testSource.map(Self.recordedSource),
-                                         schedule: schedule(base: info?.schedule))
-            Terminal.note("resuming \(run.lastCheckpointURL.path) at step \(run.trainer.step)")
+                                         schedule: schedule(base: info?.schedule), communicator: communicator)
+            say("resuming \(run.lastCheckpointURL.path) at step \(run.trainer.step)")
         } else {
             let cfg = model.configuration(channels: trainData.channels, height: trainData.height, width: trainData.width)
             if model.binarize && trainData.channels != 1 {
@@ -219,18 +229,24 @@ struct TrainCommand: ParsableCommand {
                                         data: trainData, dataSource: Self.recordedSource(dataSource),
                                         dataLimit: dataLimit, testData: test,
                                         testDataSource: testSource.map(Self.recordedSource),
-                                        schedule: schedule(base: nil), overwrite: overwrite)
+                                        schedule: schedule(base: nil), overwrite: overwrite,
+                                        communicator: communicator)
         }
         let trainer = run.trainer, cfg = trainer.model.configuration
-        Terminal.note("model: \(cfg.summary), \(trainer.model.parameters.totalCount) parameters; orders: "
+        say("model: \(cfg.summary), \(trainer.model.parameters.totalCount) parameters; orders: "
             + "\(trainer.orderSpecification.orderNames.count) (\(trainer.orderSpecification.names.joined(separator: ", ")), "
             + "\(trainer.orderSpecification.variants) variant\(trainer.orderSpecification.variants == 1 ? "" : "s"))")
-        Terminal.note("data: \(dataSource), \(trainData.count) images\(test.map { "; test: \(testSource!), \($0.count) images" } ?? ""); "
+        if communicator.isDistributed {
+            let share = trainer.options.batchSize / communicator.size
+            say("ranks: \(communicator.size) (MPI), about \(share) images of each batch per rank")
+        }
+        say("data: \(dataSource), \(trainData.count) images\(test.map { "; test: \(testSource!), \($0.count) images" } ?? ""); "
             + "batch \(trainer.options.batchSize), lr \(trainer.learningRate), steps \(trainer.step)..\(run.schedule.totalSteps)")
-        try train(run)
+        try train(run, communicator: communicator)
     }
 
-    private func train(_ run: TrainingRun) throws {
+    private func train(_ run: TrainingRun, communicator: any Communicator) throws {
+        guard communicator.isRoot else { return try run.run() }   // the other ranks train silently
         let total = run.schedule.totalSteps, first = run.trainer.step
         let bar = ProgressBar("train", total: max(total - first, 1), plainLines: false)
         var evalBar: ProgressBar?

@@ -214,7 +214,7 @@ final class GradientCheckTests: XCTestCase {
         let (dY, r) = Self.cotangent([F, B, H, W], using: &rng)
         let dropoutSeed = rng.next()
         func run() -> (Tensor, GatedResnet.Cache) {
-            var dropoutRNG = Xoshiro256(seed: dropoutSeed)   // the same dropout mask on every evaluation
+            var dropoutRNG = DropoutGenerators(seed: dropoutSeed, count: B)   // the same mask on every evaluation
             return block.forward(og, skip: skip ? a : nil, mask: mask, store: store, training: dropout > 0,
                                  rng: &dropoutRNG)
         }

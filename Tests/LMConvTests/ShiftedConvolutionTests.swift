@@ -198,7 +198,7 @@ final class ShiftedConvolutionTests: XCTestCase {
         let (dY, r) = GradientCheckTests.cotangent([F, B, H, W], using: &rng)
         let dropoutSeed = rng.next()
         func run() -> (Tensor, ShiftedGatedResnet.Cache) {
-            var dropoutRNG = Xoshiro256(seed: dropoutSeed)   // the same dropout mask on every evaluation
+            var dropoutRNG = DropoutGenerators(seed: dropoutSeed, count: og.shape[1])   // the same mask every time
             return block.forward(og, skip: S > 0 ? a : nil, store: store, training: dropout > 0, rng: &dropoutRNG)
         }
         let loss = { projection(run().0, r) }

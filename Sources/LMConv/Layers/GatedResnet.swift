@@ -41,7 +41,7 @@ public struct GatedResnet {
 
     /// The block's output (F, B, H, W) from og (F, B, H, W), an optional skip input (F, B, H, W) and the mask (KK, HW).
     public func forward(_ og: Tensor, skip: Tensor?, mask: Tensor, store: ParameterStore, training: Bool,
-                        rng: inout Xoshiro256) -> (Tensor, Cache) {
+                        rng: inout DropoutGenerators) -> (Tensor, Cache) {
         let (h1, convInputCache) = convInput.forward(concatELU(og), mask: mask, store: store, keepInput: false)
         var (x, norm1) = normalizationForward(normalization, h1, mask: mask)
         var skipCache: (Tensor, NetworkInNetwork.Cache)? = nil

@@ -44,7 +44,7 @@ public struct ShiftedGatedResnet {
 
     /// The block's output (F, B, H, W) from og (F, B, H, W) and the skip input (S*F, B, H, W) when S > 0.
     public func forward(_ og: Tensor, skip: Tensor?, store: ParameterStore, training: Bool,
-                        rng: inout Xoshiro256) -> (Tensor, Cache) {
+                        rng: inout DropoutGenerators) -> (Tensor, Cache) {
         precondition((skip == nil) == (ninSkip == nil), "the skip input is given exactly when the block has one")
         // The convolutions' inputs (concat-ELUs) are recomputed in backward rather than kept.
         var (x, convInputCache) = convInput.forward(concatELU(og), store: store, keepInput: false)

@@ -1,4 +1,5 @@
 import Foundation
+import LMConvDistributed
 
 /// The likelihood of a set of images under one order or an ensemble of orders.
 public struct DatasetEvaluation: Sendable {
@@ -15,17 +16,20 @@ public struct DatasetEvaluation: Sendable {
 }
 
 extension LocallyMaskedPixelCNN {
-    /// Evaluates images of `data` in batches, at the data's size (orders made for that size).
+    /// Evaluates images of `data` in batches, at the data's size (orders made for that size), split between the
+    /// ranks of `communicator` (each evaluates its ``Shard``; every rank gets every image's numbers, the same as one
+    /// process computes).
     ///
     /// - Parameters:
-    ///   - encoding: how pixels become network inputs (dynamic binarisation draws from `seed`).
+    ///   - encoding: how pixels become network inputs (dynamic binarisation draws from `seed` and the image's index,
+    ///     so an image's encoding does not depend on its batch or rank).
     ///   - region: only these pixels' NLL, given the rest. With ``ContextProtocol/reference`` every order must generate
     ///     the region last; with ``ContextProtocol/observed`` each is made to (``orderGeneratingLast(_:basedOn:)``).
     ///   - context: how the rest conditions the region.
-    ///   - progress: called with the images done so far.
+    ///   - progress: called with the images done so far (on several ranks: this rank's share, scaled to all).
     public func evaluate(_ data: ImageDataset, orders: [GenerationOrder], encoding: PixelEncoding,
                          region: [Bool]? = nil, context: ContextProtocol = .reference, batchSize: Int = 32,
-                         seed: UInt64 = 0,
+                         seed: UInt64 = 0, communicator: any Communicator = SingleProcessCommunicator(),
                          progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
         let cfg = configuration
         // Any image size: the network is convolutional; the orders (and so the masks) must be the images'.
@@ -39,19 +43,26 @@ extension LocallyMaskedPixelCNN {
             ? try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders : orders
         // Masks once per order, not once per batch.
         let masks = try effectiveOrders.map { try evaluationMasks($0, region: region, context: context) }
-        var rng = Xoshiro256(seed: seed)
-        var ensemble: [Double] = [], perOrder: [[Double]] = []
-        var start = 0
-        while start < data.count {
-            let indices = Array(start..<min(start + batchSize, data.count))
+        let shard = Shard(count: data.count, communicator: communicator)
+        let K = masks.count
+        var local: [Double] = []                        // (shard images, K) per-order NLLs
+        local.reserveCapacity(shard.range.count * K)
+        var start = shard.range.lowerBound
+        while start < shard.range.upperBound {
+            let indices = Array(start..<min(start + batchSize, shard.range.upperBound))
             let x = Tensor(shape: [indices.count, cfg.channels, data.height, data.width],
-                           scalars: data.networkInput(indices, encoding: encoding, rng: &rng))
-            let (e, p) = ensembleNegativeLogLikelihood(of: x, masks: masks, region: region)
-            ensemble += e
-            for b in 0..<indices.count { perOrder.append(p.map { $0[b] }) }
+                           scalars: data.networkInput(indices, encoding: encoding) {
+                               Xoshiro256(seed: seed, purpose: .evaluationBinarization, step: 0, image: $0)
+                           })
+            let (_, p) = ensembleNegativeLogLikelihood(of: x, masks: masks, region: region)
+            for b in 0..<indices.count { local += p.map { $0[b] } }
             start += indices.count
-            progress?(start)
+            let done = start - shard.range.lowerBound
+            progress?(min(data.count, done * data.count / max(1, shard.range.count)))
         }
+        let all = try shard.gather(local, width: K, communicator: communicator)   // (images, K)
+        let perOrder = (0..<data.count).map { Array(all[($0 * K)..<(($0 + 1) * K)]) }
+        let ensemble = ensembleNLL((0..<K).map { k in perOrder.map { $0[k] } })
         let pixels = region.map { $0.filter { $0 }.count } ?? data.height * data.width
         return DatasetEvaluation(perImageNLL: ensemble, perImagePerOrderNLL: perOrder,
                                  dimensionsPerImage: pixels * cfg.channels)

@@ -80,9 +80,19 @@ public final class LocallyMaskedPixelCNN {
     ///
     /// - Parameters:
     ///   - training: draw dropout masks (when the configuration has dropout).
-    ///   - rng: the dropout's random numbers.
+    ///   - rng: the dropout's random numbers: one seed drawn from it (only when dropout is on) derives a generator
+    ///     per image.
     public func forward(_ x: Tensor, masks: OrderMasks, training: Bool = false,
                         rng: inout Xoshiro256) -> (output: Tensor, cache: Cache) {
+        let dropoutOn = training && configuration.dropout > 0
+        var generators = DropoutGenerators(seed: dropoutOn ? rng.next() : 0, count: dropoutOn ? x.shape[0] : 0)
+        return forward(x, masks: masks, training: dropoutOn, dropout: &generators)
+    }
+
+    /// The raw output (OC, B, H, W) for images x (B, C, H, W), with dropout (when training) drawn from one
+    /// generator per image (B of them; none needed when not training or without dropout).
+    public func forward(_ x: Tensor, masks: OrderMasks, training: Bool,
+                        dropout rng: inout DropoutGenerators) -> (output: Tensor, cache: Cache) {
         let C = configuration.channels
         precondition(x.shape.count == 4 && x.shape[1] == C, "input shape \(x.shape) does not fit the model (B, \(C), H, W)")
         let (B, H, W) = (x.shape[0], x.shape[2], x.shape[3]), HW = H * W

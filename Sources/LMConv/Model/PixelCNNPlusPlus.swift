@@ -126,6 +126,16 @@ public final class PixelCNNPlusPlus {
     ///   - training: draw dropout masks (when the configuration has dropout).
     ///   - rng: the dropout's random numbers.
     public func forward(_ x: Tensor, training: Bool = false, rng: inout Xoshiro256) -> (output: Tensor, cache: Cache) {
+        let dropoutOn = training && configuration.dropout > 0
+        var generators = DropoutGenerators(seed: dropoutOn ? rng.next() : 0, count: dropoutOn ? x.shape[0] : 0)
+        return forward(x, training: dropoutOn, dropout: &generators)
+    }
+
+    /// The raw output (OC, B, H, W) for images x (B, C, H, W), with dropout (when training) drawn from one
+    /// generator per image (B of them; none needed when not training or without dropout).
+    public func forward(_ x: Tensor, training: Bool, dropout rng: inout DropoutGenerators)
+        -> (output: Tensor, cache: Cache)
+    {
         let cfg = configuration, C = cfg.channels, H = cfg.height, W = cfg.width, R = cfg.resnets
         precondition(x.shape.count == 4 && x.shape[1] == C && x.shape[2] == H && x.shape[3] == W,
                      "input shape \(x.shape) does not fit the model (B, \(C), \(H), \(W))")

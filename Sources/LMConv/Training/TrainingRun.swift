@@ -1,4 +1,5 @@
 import Foundation
+import LMConvDistributed
 
 /// A training run in a directory: `last.safetensors` (every checkpoint, atomically), `best.safetensors` (lowest test
 /// bpd, when there is test data), `metrics.jsonl` (append-only) and `run.json` (data and schedule).
@@ -7,12 +8,17 @@ import Foundation
 /// run, ``resume(directory:data:dataSource:dataLimit:testData:testDataSource:schedule:)`` continues one exactly where its last
 /// checkpoint stopped: same batches, orders, binarisation and dropout draws, so the weights equal those of an
 /// uninterrupted run.
+///
+/// Under a communicator of several ranks, every rank makes the same calls; rank 0 alone writes the directory's
+/// files (the others read `last.safetensors` on resume, so the directory must be visible to every rank), and test
+/// evaluations are split between the ranks.
 public final class TrainingRun {
     public let directory: URL
     public let trainer: Trainer
     public let testData: ImageDataset?
     public private(set) var schedule: TrainingSchedule
-    let metrics: MetricsLog
+    let metrics: MetricsLog?          // rank 0 only
+    var communicator: any Communicator { trainer.communicator }
 
     public var lastCheckpointURL: URL { directory.appendingPathComponent("last.safetensors") }
     public var bestCheckpointURL: URL { directory.appendingPathComponent("best.safetensors") }
@@ -22,7 +28,7 @@ public final class TrainingRun {
     static func lastCheckpointURL(in directory: URL) -> URL { directory.appendingPathComponent("last.safetensors") }
 
     private init(directory: URL, trainer: Trainer, testData: ImageDataset?, schedule: TrainingSchedule,
-                 metrics: MetricsLog) {
+                 metrics: MetricsLog?) {
         self.directory = directory
         self.trainer = trainer
         self.testData = testData
@@ -37,30 +43,36 @@ public final class TrainingRun {
     public static func start(directory: URL, configuration: ModelConfiguration, orders: OrderSpecification,
                              options: TrainingOptions, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
                              testData: ImageDataset? = nil, testDataSource: String? = nil,
-                             schedule: TrainingSchedule, overwrite: Bool = false) throws -> TrainingRun {
+                             schedule: TrainingSchedule, overwrite: Bool = false,
+                             communicator: any Communicator = SingleProcessCommunicator()) throws -> TrainingRun {
         try schedule.validate()
         try configuration.validate()
         try orders.checkNames()
         try configuration.checkFits(data, dataSource: dataSource, modelSource: "the new run")
         if let testData { try configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: "the new run") }
         let last = lastCheckpointURL(in: directory)
-        if !overwrite && FileManager.default.fileExists(atPath: last.path) {
-            throw LMConvError.alreadyExists(path: directory.path,
-                                            reason: "already holds a training run (last.safetensors); resume it, "
-                + "overwrite it, or choose another output directory")
-        }
-        try createDirectory(directory)
         let model = try LocallyMaskedPixelCNN(configuration: configuration, seed: options.seed)
-        let trainer = try Trainer(model: model, orders: orders, data: data, options: options)
-        if overwrite {
-            try? FileManager.default.removeItem(at: directory.appendingPathComponent("best.safetensors"))
-            try? FileManager.default.removeItem(at: last)
+        let trainer = try Trainer(model: model, orders: orders, data: data, options: options, communicator: communicator)
+        try checkRanksAgree(trainer, data: data)
+        var metrics: MetricsLog?
+        try communicator.onRoot {
+            if !overwrite && FileManager.default.fileExists(atPath: last.path) {
+                throw LMConvError.alreadyExists(path: directory.path, reason: "already holds a training run (last.safetensors); resume it, "
+                    + "overwrite it, or choose another output directory")
+            }
+            try createDirectory(directory)
+            if overwrite {
+                try? FileManager.default.removeItem(at: directory.appendingPathComponent("best.safetensors"))
+                try? FileManager.default.removeItem(at: last)
+            }
+            metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), fresh: true)
         }
-        let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), fresh: true)
         let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
-        try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
-                            dataFingerprint: data.fingerprint, testData: testDataSource,
-                            schedule: run.schedule).write(to: run.infoURL)
+        try communicator.onRoot {
+            try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
+                                dataFingerprint: data.fingerprint, testData: testDataSource,
+                                schedule: run.schedule).write(to: run.infoURL)
+        }
         return run
     }
 
@@ -74,7 +86,8 @@ public final class TrainingRun {
     /// against `run.json` when there is one); `metrics.jsonl` loses the lines past the checkpoint's step.
     public static func resume(directory: URL, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
                               testData: ImageDataset? = nil,
-                              testDataSource: String? = nil, schedule: TrainingSchedule) throws -> TrainingRun {
+                              testDataSource: String? = nil, schedule: TrainingSchedule,
+                              communicator: any Communicator = SingleProcessCommunicator()) throws -> TrainingRun {
         try schedule.validate()
         let last = lastCheckpointURL(in: directory)
         guard FileManager.default.fileExists(atPath: last.path) else {
@@ -91,13 +104,18 @@ public final class TrainingRun {
                                               reason: "not the data the run in \(directory.path) was trained on (\(info.data), "
                 + "\(info.dataImages) images); resuming needs the same images")
         }
-        let trainer = try Trainer(resuming: checkpoint, data: data, source: last.path)
-        let metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"),
-                                     truncatingAfterStep: trainer.step)
+        let trainer = try Trainer(resuming: checkpoint, data: data, source: last.path, communicator: communicator)
+        try checkRanksAgree(trainer, data: data)
+        var metrics: MetricsLog?
+        try communicator.onRoot {
+            metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), truncatingAfterStep: trainer.step)
+        }
         let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
-        try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
-                            dataFingerprint: data.fingerprint, testData: testDataSource,
-                            schedule: run.schedule).write(to: run.infoURL)
+        try communicator.onRoot {
+            try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
+                                dataFingerprint: data.fingerprint, testData: testDataSource,
+                                schedule: run.schedule).write(to: run.infoURL)
+        }
         return run
     }
 
@@ -115,29 +133,38 @@ public final class TrainingRun {
     public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws {
         let cfg = trainer.model.configuration
         let dimensionsPerImage = cfg.channels * cfg.height * cfg.width
-        var windowStart = Date(), windowImages = 0, windowNLL = 0.0
+        var windowStart = Date(), windowImages = 0, windowNLL = 0.0, windowSteps = 0, windowAllreduce = 0.0, windowWait = 0.0
         var lastCheckpointed = trainer.step
         while trainer.step < schedule.totalSteps {
             let result = try trainer.trainStep()
             let step = trainer.step
             windowImages += result.batchSize
             windowNLL += result.loss
+            windowSteps += 1
+            windowAllreduce += result.allreduceSeconds
+            windowWait += result.waitSeconds
             let elapsed = max(Date().timeIntervalSince(windowStart), 1e-9)
             let imagesPerSecond = Double(windowImages) / elapsed
             onEvent(.step(result, step: step, totalSteps: schedule.totalSteps, imagesPerSecond: imagesPerSecond))
             let isLast = step == schedule.totalSteps
             if step % schedule.logEvery == 0 || isLast {
                 let nll = windowNLL / Double(windowImages)
-                let record = MetricsRecord(step: step, [
+                var fields: [(String, MetricsValue)] = [
                     ("epoch", .int(trainer.epoch)),
                     ("train_bpd", .double(bitsPerDimension(nats: nll, dimensions: dimensionsPerImage))),
                     ("train_nll", .double(nll)),
                     ("lr", .double(Double("\(trainer.learningRate)") ?? Double(trainer.learningRate))),
                     ("images_per_s", .double((imagesPerSecond * 10).rounded() / 10)),
-                ])
-                try metrics.append(record)
+                ]
+                if communicator.isDistributed {   // mean milliseconds per step of the window
+                    func ms(_ seconds: Double) -> MetricsValue { .double((seconds / Double(windowSteps) * 1e5).rounded() / 100) }
+                    fields += [("ranks", .int(communicator.size)), ("allreduce_ms", ms(windowAllreduce)),
+                               ("wait_ms", ms(windowWait))]
+                }
+                let record = MetricsRecord(step: step, fields)
+                try communicator.onRoot { try metrics?.append(record) }
                 onEvent(.logged(record))
-                windowStart = Date(); windowImages = 0; windowNLL = 0
+                windowStart = Date(); windowImages = 0; windowNLL = 0; windowSteps = 0; windowAllreduce = 0; windowWait = 0
             }
             if testData != nil && ((schedule.evalEvery > 0 && step % schedule.evalEvery == 0) || isLast) {
                 try evaluate(onEvent: onEvent)
@@ -150,7 +177,10 @@ public final class TrainingRun {
             if windowImages == 0 { windowStart = Date() }   // evaluations and checkpoints do not count as training time
         }
         // Already at or past the end (a resumed run that was complete): make sure the last checkpoint exists.
-        if lastCheckpointed != trainer.step || !FileManager.default.fileExists(atPath: lastCheckpointURL.path) {
+        var missing: [Int64] = [lastCheckpointed != trainer.step
+                                || !FileManager.default.fileExists(atPath: lastCheckpointURL.path) ? 1 : 0]
+        try communicator.allreduceMax(&missing)        // every rank takes the same branch (writing is collective)
+        if missing[0] == 1 {
             try writeCheckpoint(to: lastCheckpointURL)
             onEvent(.checkpointWritten(lastCheckpointURL, step: trainer.step))
         }
@@ -168,7 +198,8 @@ public final class TrainingRun {
         // A fixed seed: every evaluation of the run sees the same binarised test images, so results compare.
         let result = try withoutActuallyEscaping(onEvent) { onEvent in
             try model.evaluate(subset, orders: orders, encoding: cfg.inputEncoding(), region: nil,
-                               batchSize: schedule.evalBatchSize, seed: trainer.options.seed &+ 0x7E57) {
+                               batchSize: schedule.evalBatchSize, seed: trainer.options.seed &+ 0x7E57,
+                               communicator: communicator) {
                 onEvent(.evaluating(done: $0, total: subset.count))
             }
         }
@@ -182,16 +213,42 @@ public final class TrainingRun {
             ("test_bpd", .double(bpd)), ("test_nll", .double(result.meanNLL)), ("test_images", .int(subset.count)),
             ("test_orders", .int(orders.count)), ("best", .bool(isBest)),
         ])
-        try metrics.append(record)
+        try communicator.onRoot { try metrics?.append(record) }
         onEvent(.logged(record))
         onEvent(.evaluated(step: trainer.step, bitsPerDimension: bpd, isBest: isBest))
         return bpd
     }
 
+    /// Writes a checkpoint on rank 0; every rank learns whether it worked.
     private func writeCheckpoint(to url: URL) throws {
-        do { try trainer.checkpoint().write(to: url) } catch let e as LMConvError { throw e } catch {
-            throw LMConvError.unwritable(path: url.path,
-                                         reason: "cannot write the checkpoint (\(error.localizedDescription))")
+        try communicator.onRoot {
+            do { try trainer.checkpoint().write(to: url) } catch let e as LMConvError { throw e } catch {
+                throw LMConvError.unwritable(path: url.path, reason: "cannot write the checkpoint (\(error.localizedDescription))")
+            }
+        }
+    }
+
+    /// Throws on every rank unless all ranks train the same data with the same options from the same step (a rank
+    /// started with other arguments or data would otherwise silently sum gradients of a different model).
+    private static func checkRanksAgree(_ trainer: Trainer, data: ImageDataset) throws {
+        let communicator = trainer.communicator
+        guard communicator.isDistributed else { return }
+        func hash(_ text: String) -> Int64 {   // FNV-1a, the same in every process (unlike Hasher)
+            Int64(bitPattern: text.utf8.reduce(0xCBF2_9CE4_8422_2325 as UInt64) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 })
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let options = (try? String(decoding: encoder.encode(trainer.options), as: UTF8.self)) ?? ""
+        let config = (try? String(decoding: encoder.encode(trainer.model.configuration), as: UTF8.self)) ?? ""
+        let facts: [Int64] = [Int64(data.count), hash(data.fingerprint), Int64(trainer.step), hash(options),
+                              hash(config), hash(trainer.orderSpecification.orderNames.joined(separator: ",")),
+                              Int64(trainer.model.parameters.totalCount)]
+        var extremes = facts + facts.map { $0 == .min ? .max : -$0 }   // max of v and of −v: equal iff max == min
+        try communicator.allreduceMax(&extremes)
+        let n = facts.count
+        guard (0..<n).allSatisfy({ extremes[$0] == facts[$0] && extremes[n + $0] == -facts[$0] || facts[$0] == .min }) else {
+            throw LMConvError.invalidArgument(source: communicator.rankDescription, reason: "the ranks do not agree on the data, options or step "
+                + "(every rank must get the same arguments and the same data)")
         }
     }
 }

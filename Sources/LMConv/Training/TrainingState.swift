@@ -5,10 +5,9 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var step: Int
     /// The current (decayed) learning rate.
     public var learningRate: Float
-    /// The data order's position.
+    /// The data order's position. (Orders, binarisation and dropout need no state: they are derived from the seed,
+    /// the step and the image index, see RandomStreams.swift.)
     public var batches: BatchIterator.State
-    /// The generator for orders, binarisation and dropout.
-    public var rng: [UInt64]
     /// The best test bits per dimension seen so far.
     public var bestTestBPD: Double?
 }
