@@ -24,10 +24,10 @@ public func gemm(
     beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
 ) {
     BLASThreads.useCallerThreadsOnly
-    // Split only work worth a thread (about 8 MFLOP) and only into column blocks of at least 64. The blocks depend on
+    // Split only work worth a thread (about 8 MFLOP) and only into column blocks of at least 512. The blocks depend on
     // the shape alone, never on the thread budget, so every element of C is computed the same way on any number of
     // threads (BLAS kernels may round a column differently at a block edge).
-    let blocks = Swift.min(16, n / 64, Swift.max(1, (2 * m * n * k) / 8_000_000))
+    let blocks = Swift.min(8, n / 512, Swift.max(1, (2 * m * n * k) / 8_000_000))
     if blocks <= 1 {
         singleThreadedGEMM(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a,
                            lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
