@@ -38,7 +38,7 @@ echo "== evaluate on the first $EVAL_IMAGES test images (dynamic binarisation, s
     > "$OUT/eval-1-order.json"
 "$LMCONV" evaluate --checkpoint "$CKPT" --data fashion-mnist --limit "$EVAL_IMAGES" --variants 8 --json \
     > "$OUT/eval-8-orders.json"
-"$LMCONV" evaluate --checkpoint "$CKPT" --data fashion-mnist --limit "$EVAL_IMAGES" --variants 2 --region top --json \
+"$LMCONV" evaluate --checkpoint "$CKPT" --data fashion-mnist --limit "$EVAL_IMAGES" --region top --order-indices 1,3 --json \
     > "$OUT/eval-top-half.json"
 
 echo "== sample and complete"

@@ -149,4 +149,24 @@ final class AutoregressiveSessionTests: XCTestCase {
         XCTAssertEqual(results[0], results[1])
         XCTAssertEqual(results[0], results[2])
     }
+
+    /// The README's session example: the most likely level at every step.
+    func testReadmeSessionExample() throws {
+        let model = try model(ModelConfiguration(channels: 1, height: 28, width: 28, binarize: true, filters: 4,
+                                                 resnets: 0), seed: 8)
+        let order = try GenerationOrder(named: "gilbert2d", height: 28, width: 28)
+        let session = try AutoregressiveSession(model: model, images: Tensor(shape: [4, 1, 28, 28]), observed: nil,
+                                                order: order)
+        while session.nextPixel != nil {
+            let levels = try (0..<session.batch).map { b in
+                let p = try session.distribution(image: b).probabilities      // 2 levels (binarized) or 2^n_bits
+                return p.indices.max { p[$0] < p[$1] }!                         // here: the most likely level
+            }
+            try session.accept(levels: levels)
+        }
+        let mostLikely = session.images                                       // (4, 1, 28, 28) in [-1, 1]
+        XCTAssertEqual(mostLikely.shape, [4, 1, 28, 28])
+        XCTAssertTrue(mostLikely.scalars.allSatisfy { $0 == -1 || $0 == 1 })
+        XCTAssertEqual(session.completedSteps, 784)
+    }
 }
