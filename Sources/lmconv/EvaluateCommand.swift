@@ -106,6 +106,7 @@ struct EvaluateCommand: JobCommand {
                 "images": .int(data.count),
                 "orders": .array(names.map { .string($0) }),
                 "region": region.map { .string($0) } ?? .null,
+                "context": hidden == nil ? .null : .string(regionOptions.context.rawValue),
                 "pixels": .int(pixels),
                 "dimensions": .int(result.dimensionsPerImage),
                 "per_order_bpd": .array(perOrderBPD.map { .number($0) }),
@@ -120,7 +121,8 @@ struct EvaluateCommand: JobCommand {
         let step = checkpoint.training.map { ", step \($0.step)" } ?? ""
         print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary)\(step))")
         print("data        \(dataOptions.name), \(data.count) images")
-        print("region      " + (region.map { "\($0): \(pixels) of \(data.height * data.width) pixels, given the rest" }
+        print("region      " + (region.map { "\($0): \(pixels) of \(data.height * data.width) pixels, given the rest "
+            + "(context: \(regionOptions.context.rawValue))" }
                                 ?? "whole image"))
         print("orders      \(orders.count)" + (orders.count == 1 ? "" : " (ensemble)") + ": " + names.joined(separator: ", "))
         print(String(format: "NLL         %.3f nats per image", result.meanNLL))
