@@ -47,12 +47,7 @@ extension LocallyMaskedPixelCNN {
     /// Loads the parameters from a safetensors file's float tensors of the reference's names; tensors under other
     /// prefixes (`optimizer.`, `ema.`) are ignored.
     public func loadWeights(from file: SafetensorsFile, source: String) throws {
-        var weights: [String: Tensor] = [:]
-        for (name, tensor) in file.tensors where !name.hasPrefix("optimizer.") && !name.hasPrefix("ema.") {
-            guard tensor.dtype == .f32 || tensor.dtype == .f64 else { continue }
-            weights[name] = Tensor(shape: tensor.shape, scalars: try tensor.floats())
-        }
-        try loadWeights(weights, source: source)
+        try loadWeights(try file.parameterTensors(), source: source)
     }
 
     /// The parameters as safetensors tensors under their reference names.
@@ -60,5 +55,18 @@ extension LocallyMaskedPixelCNN {
         Dictionary(uniqueKeysWithValues: parameters.slots.map {
             ($0.name, SafetensorsTensor(shape: $0.shape, floats: parameters.tensor($0).scalars))
         })
+    }
+}
+
+extension SafetensorsFile {
+    /// The file's float tensors of parameter names, as tensors: everything but the optimizer's (`optimizer.`) and
+    /// the moving average's (`ema.`) tensors.
+    func parameterTensors() throws -> [String: Tensor] {
+        var weights: [String: Tensor] = [:]
+        for (name, tensor) in tensors where !name.hasPrefix("optimizer.") && !name.hasPrefix("ema.") {
+            guard tensor.dtype == .f32 || tensor.dtype == .f64 else { continue }
+            weights[name] = Tensor(shape: tensor.shape, scalars: try tensor.floats())
+        }
+        return weights
     }
 }

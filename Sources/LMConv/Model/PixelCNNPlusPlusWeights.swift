@@ -56,12 +56,7 @@ extension PixelCNNPlusPlus {
     /// Loads the parameters from a safetensors file's float tensors of the reference's names; tensors under other
     /// prefixes (`optimizer.`, `ema.`) are ignored.
     public func loadWeights(from file: SafetensorsFile, source: String) throws {
-        var weights: [String: Tensor] = [:]
-        for (name, tensor) in file.tensors where !name.hasPrefix("optimizer.") && !name.hasPrefix("ema.") {
-            guard tensor.dtype == .f32 || tensor.dtype == .f64 else { continue }
-            weights[name] = Tensor(shape: tensor.shape, scalars: try tensor.floats())
-        }
-        try loadWeights(weights, source: source)
+        try loadWeights(try file.parameterTensors(), source: source)
     }
 
     /// Per-image NLL (nats) of images x (B, C, H, W) in [-1, 1] (raster order, the only one this network has).
