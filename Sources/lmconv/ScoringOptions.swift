@@ -4,7 +4,8 @@ import LMConv
 
 /// The options `score` and `ood` share: orders, background model, binarisation and batching.
 struct ScoringOptions: ParsableArguments {
-    @Option(help: "Score with the first K of the checkpoint's orders (default: all, as an ensemble).")
+    @Option(help: ArgumentHelp("Score with the first K of the checkpoint's orders (default: all, as an ensemble).",
+                               valueName: "K"))
     var orders: Int?
 
     @Option(help: ArgumentHelp("A background model for the likelihood ratio: trained on the same data with "
