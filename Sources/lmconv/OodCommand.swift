@@ -82,7 +82,7 @@ struct OodCommand: ParsableCommand {
                 ("in_images", .int(inSet.count)), ("out_images", .int(outSet.count)),
                 ("orders", .array(inReport.orderNames.map { .string($0) })),
                 ("units", .string("bits per dimension")),
-                ("compressor", .string(ComplexityCompressor.name)),
+                ("compressor", .string(scoring.compressor.summary)),
                 ("scores", .object(perScore)),
                 ("roc", roc.map { .string($0) } ?? .null),
             ]).text)

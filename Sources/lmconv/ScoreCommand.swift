@@ -9,8 +9,8 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Anomaly scores of images (higher = more anomalous) and per-pixel heat maps.",
         discussion: """
             Scores, in bits per dimension: nll, the ensemble's NLL over the orders; complexity, the NLL minus the \
-            code length of a generic lossless compressor (PNG: per-row filter and deflate at level 9) of the image \
-            as the model sees it (Serra et al. 2020); likelihood_ratio, the NLL minus a background model's \
+            code length of a generic lossless compressor of the image as the model sees it (--compressor: an \
+            adaptive context-model coder of each pixel from its neighbours, or PNG; Serra et al. 2020); likelihood_ratio, the NLL minus a background model's \
             (--background, trained with --perturb-rate; Ren et al. 2019); order_spread, the standard deviation of \
             the per-order NLLs. The heat map shows -log2 p(x_i | context) of every pixel, averaged over the orders, \
             beside each image. --paste-noise S pastes an SxS square of uniform noise into every image and reports \
@@ -89,7 +89,7 @@ struct ScoreCommand: ParsableCommand {
                 ("background_orders", .array(report.backgroundOrderNames.map { .string($0) })),
                 ("dimensions", .int(report.dimensions)),
                 ("units", .string("bits per dimension")),
-                ("compressor", .string(ComplexityCompressor.name)),
+                ("compressor", .string(scoring.compressor.summary)),
                 ("seconds", .number(seconds)),
                 ("mean", .object(scores.map { ($0.name, .number(report.mean($0)!)) })),
                 ("heatmap", heatmap.map { .string($0) } ?? .null),
@@ -112,7 +112,7 @@ struct ScoreCommand: ParsableCommand {
         print("data        \(dataOptions.name), \(data.count) images"
             + (pasteNoise.map { ", each with a \($0)x\($0) square of uniform noise (seed \(noiseSeed))" } ?? ""))
         print("orders      \(report.orderNames.count): " + report.orderNames.joined(separator: ", "))
-        print("compressor  \(ComplexityCompressor.name)")
+        print("compressor  \(scoring.compressor.summary)")
         print(String(format: "time        %.2f s, %.1f images/s", seconds, Double(data.count) / max(seconds, 1e-9)))
         print("mean scores (bits per dimension; higher = more anomalous)")
         for s in scores { print(s.name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%9.4f", report.mean(s)!)) }
@@ -135,7 +135,7 @@ struct ScoreCommand: ParsableCommand {
         var fields: [(String, JSON)] = [("index", .int(image.index))]
         fields += scores.map { ($0.name, .number(image.value($0)!)) }
         fields.append(("per_order_nll", .array(image.perOrderNLL.map { .number($0) })))
-        fields.append(("compressed_bits", .int(image.compressedBits)))
+        fields.append(("code_length_bits", .number(image.codeLengthBits)))
         if let b = image.backgroundNLL { fields.append(("background_nll", .number(b))) }
         return .object(fields)
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import LMConv
 
+extension ComplexityCompressor: ExpressibleByArgument {}
+
 /// The options `score` and `ood` share: orders, background model, binarisation and batching.
 struct ScoringOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Score with the first K of the checkpoint's orders (default: all, as an ensemble).",
@@ -15,6 +17,10 @@ struct ScoringOptions: ParsableArguments {
 
     @Flag(help: "Use the background checkpoint's moving average of the weights.")
     var backgroundUseEma = false
+
+    @Option(help: ArgumentHelp("The lossless compressor of the complexity score: context (an adaptive context-model "
+                               + "coder, the default) or png.", valueName: "name"))
+    var compressor: ComplexityCompressor = .context
 
     @Option(help: "Seed of dynamic binarisation (binarized models).")
     var seed: UInt64 = 0
@@ -56,6 +62,7 @@ struct ScoringOptions: ParsableArguments {
                                 encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }))
         }
         detector.batchSize = batchSize
+        detector.compressor = compressor
         detector.seed = seed
         return (detector, backgroundCheckpoint)
     }

@@ -3,8 +3,9 @@ import LMConv
 import TestSupport
 import XCTest
 
-/// The complexity compressor is PNG's: its stream makes a valid PNG (8-bit and 1-bit) that decodes to the image,
-/// its 8-bit code length is the project's PNG file minus the fixed framing, and it ranks simple images below noise.
+/// The complexity compressors. PNG's stream makes a valid PNG (8-bit and 1-bit) that decodes to the image, and its
+/// 8-bit code length is the project's PNG file minus the fixed framing. The context coder's lengths are those of a
+/// proper code (Kraft) and match hand-computed cases. Both rank simple images below noise.
 final class AnomalyComplexityTests: XCTestCase {
     /// A PNG file around a zlib stream: signature, IHDR, one IDAT, IEND.
     func pngFile(stream: [UInt8], width: Int, height: Int, bitDepth: UInt8, colourType: UInt8) -> [UInt8] {
@@ -32,8 +33,8 @@ final class AnomalyComplexityTests: XCTestCase {
             XCTAssertEqual(decoded.planar, levels)
             // The project's encoder at level 9 writes the same stream: its file is 57 framing bytes longer.
             let file = PNG.encode(RGBImage(planar: levels, channels: C, height: H, width: W), compressionLevel: 9)
-            XCTAssertEqual(ComplexityCompressor.codeLengthBits(levels: levels[...], channels: C, height: H, width: W,
-                                                               bitDepth: 8), 8 * (file.count - 57))
+            XCTAssertEqual(ComplexityCompressor.png.codeLengthBits(levels: levels[...], channels: C, height: H, width: W,
+                                                                   bitDepth: 8), Double(8 * (file.count - 57)))
         }
     }
 
@@ -49,21 +50,67 @@ final class AnomalyComplexityTests: XCTestCase {
         }
     }
 
-    /// Noise cannot be compressed (at least 95% of its 8 bits a sub-pixel); a flat or smooth image can, a lot.
+    /// Noise cannot be compressed (at least 95% of its bits); a flat or smooth image can, a lot; for both coders.
     func testSimpleImagesAreShorterThanNoise() {
         let (H, W) = (28, 28)
         let noise = randomLevels(H * W, below: 256, seed: 3)
         let flat = [UInt8](repeating: 0, count: H * W)
         let ramp = (0..<(H * W)).map { UInt8(($0 % W) * 9) }
-        func bits(_ levels: [UInt8], depth: Int = 8) -> Int {
-            ComplexityCompressor.codeLengthBits(levels: levels[...], channels: 1, height: H, width: W, bitDepth: depth)
-        }
-        XCTAssertGreaterThan(bits(noise), 95 * 8 * H * W / 100)
-        XCTAssertLessThan(bits(flat), 200)
-        XCTAssertLessThan(bits(ramp), 400)
         let binaryNoise = randomLevels(H * W, below: 2, seed: 4)
-        XCTAssertGreaterThan(bits(binaryNoise, depth: 1), 9 * H * W / 10)
-        XCTAssertLessThan(bits(flat, depth: 1), 200)
+        for compressor in ComplexityCompressor.allCases {
+            func bits(_ levels: [UInt8], depth: Int = 8) -> Double {
+                compressor.codeLengthBits(levels: levels[...], channels: 1, height: H, width: W, bitDepth: depth)
+            }
+            XCTAssertGreaterThan(bits(noise), 0.95 * 8 * Double(H * W), "\(compressor)")
+            XCTAssertLessThan(bits(flat), 200, "\(compressor)")
+            XCTAssertLessThan(bits(ramp), 400, "\(compressor)")
+            XCTAssertGreaterThan(bits(binaryNoise, depth: 1), 0.9 * Double(H * W), "\(compressor)")
+            XCTAssertLessThan(bits(flat, depth: 1), 200, "\(compressor)")
+        }
+    }
+
+    /// The KT code length of n equal bits in one fresh context: Σ_i −log2((i + ½) / (i + 1)).
+    func ktRun(_ n: Int) -> Double {
+        var bits = 0.0
+        for i in 0..<n { bits -= log2((Double(i) + 0.5) / Double(i + 1)) }
+        return bits
+    }
+
+    /// Hand-computed: [1, 1, 0] costs 1 bit (context 0, fresh), 1 bit (context "west on", fresh) and 2 bits (that
+    /// context has seen one 1: p(0) = ½ / 2). An all-off image stays in context 0; so does a flat gray image
+    /// (residual 0, activity 0: only the zero flag is coded).
+    func testContextCoderHandComputed() {
+        let coder = ComplexityCompressor.context
+        XCTAssertEqual(coder.codeLengthBits(levels: [1, 1, 0], channels: 1, height: 1, width: 3, bitDepth: 1), 4,
+                       accuracy: 1e-12)
+        let flat = [UInt8](repeating: 0, count: 64)
+        XCTAssertEqual(coder.codeLengthBits(levels: flat[...], channels: 1, height: 8, width: 8, bitDepth: 1), ktRun(64),
+                       accuracy: 1e-9)
+        let gray = [UInt8](repeating: 77, count: 64)
+        // The first pixel predicts 0: residual 77 = 2^6 + 13 (zero flag, sign, exponent 6 in unary with its stop bit,
+        // six mantissa bits, all fresh: 15 bits); the other 63 pixels code only their zero flag, in context 0 (activity
+        // 0, as for the first pixel), after its one "nonzero": Σ_i −log2((i + ½) / (i + 2)) = ktRun(63) + log2(64).
+        XCTAssertEqual(coder.codeLengthBits(levels: gray[...], channels: 1, height: 8, width: 8, bitDepth: 8),
+                       15 + ktRun(63) + 6, accuracy: 1e-9)
+    }
+
+    /// The code lengths are those of a probability distribution over images (Kraft): over all 2x3 binary images
+    /// Σ 2^−L = 1 exactly; over all 2x2 images of 4 levels at most 1 (residuals outside the range keep some mass).
+    func testContextCoderIsAProperCode() {
+        let coder = ComplexityCompressor.context
+        var binary = 0.0
+        for code in 0..<64 {
+            let levels = (0..<6).map { UInt8((code >> $0) & 1) }
+            binary += pow(2, -coder.codeLengthBits(levels: levels[...], channels: 1, height: 2, width: 3, bitDepth: 1))
+        }
+        XCTAssertEqual(binary, 1, accuracy: 1e-12)
+        var gray = 0.0
+        for code in 0..<256 {
+            let levels = (0..<4).map { UInt8((code >> (2 * $0)) & 3) }
+            gray += pow(2, -coder.codeLengthBits(levels: levels[...], channels: 1, height: 2, width: 2, bitDepth: 2))
+        }
+        XCTAssertLessThanOrEqual(gray, 1 + 1e-12)
+        XCTAssertGreaterThan(gray, 0.3)
     }
 
     func testLevelsOfNetworkValues() {

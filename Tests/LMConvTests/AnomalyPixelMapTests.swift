@@ -77,10 +77,10 @@ final class AnomalyPixelMapTests: XCTestCase {
             for k in 0..<3 { XCTAssertEqual(image.perOrderNLL[k], perOrder[k][b] * toBits / D, accuracy: tolerance) }
             XCTAssertEqual(image.backgroundNLL!, backgroundEnsemble[b] * toBits / D, accuracy: tolerance)
             XCTAssertEqual(image.likelihoodRatio!, image.nll - image.backgroundNLL!, accuracy: 1e-12)
-            let bits = ComplexityCompressor.codeLengthBits(levels: image.levels[...], channels: 1, height: cfg.height,
-                                                           width: cfg.width, bitDepth: 8)
-            XCTAssertEqual(image.compressedBits, bits)
-            XCTAssertEqual(image.complexity, image.nll - Double(bits) / D, accuracy: 1e-12)
+            let bits = ComplexityCompressor.context.codeLengthBits(levels: image.levels[...], channels: 1,
+                                                                   height: cfg.height, width: cfg.width, bitDepth: 8)
+            XCTAssertEqual(image.codeLengthBits, bits)
+            XCTAssertEqual(image.complexity, image.nll - bits / D, accuracy: 1e-12)
             let mean = image.perOrderNLL.reduce(0, +) / 3
             let spread = (image.perOrderNLL.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
             XCTAssertEqual(image.orderSpread, spread, accuracy: 1e-12)
@@ -99,13 +99,14 @@ final class AnomalyPixelMapTests: XCTestCase {
         var detector = try AnomalyDetector(main: .init(model: model, orders: OrderSpecification(), orderCount: 1),
                                            encoding: .threshold(128))
         detector.keepPixelMaps = false
+        detector.compressor = .png
         let data = Self.randomImages(count: 4, channels: 1, height: cfg.height, width: cfg.width, seed: 3)
         let report = try detector.score(data)
         XCTAssertEqual(report.availableScores, [.nll, .complexity, .orderSpread])
         XCTAssertTrue(report.images.allSatisfy { $0.orderSpread == 0 && $0.likelihoodRatio == nil && $0.pixelMap.isEmpty })
         for image in report.images {
             let levels = data.image(image.index).map { $0 >= 128 ? UInt8(1) : 0 }
-            XCTAssertEqual(image.compressedBits, ComplexityCompressor.codeLengthBits(
+            XCTAssertEqual(image.codeLengthBits, ComplexityCompressor.png.codeLengthBits(
                 levels: levels[...], channels: 1, height: cfg.height, width: cfg.width, bitDepth: 1))
         }
     }

@@ -61,6 +61,7 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertEqual((json["orders"] as? [String])?.count, 3)
         XCTAssertEqual(json["units"] as? String, "bits per dimension")
         XCTAssertEqual(json["heatmap"] as? String, heatmap)
+        XCTAssertTrue((json["compressor"] as? String)?.hasPrefix("context") == true)
         let images = try XCTUnwrap(json["images"] as? [[String: Any]])
         XCTAssertEqual(images.map { $0["index"] as? Int }, (0..<10).map { $0 })
         for image in images {
@@ -69,6 +70,7 @@ final class ScoreToolTests: XCTestCase {
                 XCTAssertTrue(value.isFinite, key)
             }
             XCTAssertEqual((image["per_order_nll"] as? [Double])?.count, 3)
+            XCTAssertGreaterThan(try XCTUnwrap(image["code_length_bits"] as? Double), 0)
             XCTAssertEqual(image["likelihood_ratio"] as! Double,
                            (image["nll"] as! Double) - (image["background_nll"] as! Double), accuracy: 1e-9)
         }
@@ -84,7 +86,7 @@ final class ScoreToolTests: XCTestCase {
     /// Text output, one order, no background; noise squares with their pixel-level AUROC.
     func testScoreTextAndNoiseSquares() throws {
         var r = try runLMConv(["score", "--checkpoint", s.grayModel, "--data", s.blobs, "--orders", "1",
-                               "--paste-noise", "3", "--per-image"])
+                               "--paste-noise", "3", "--per-image", "--compressor", "png"])
         XCTAssertEqual(r.status, 0, r.stderr)
         for part in ["nll", "complexity", "order_spread", "pixel-level AUROC", "png"] {
             XCTAssertTrue(r.stdout.contains(part), "\(part) in \(r.stdout)")
@@ -147,6 +149,8 @@ final class ScoreToolTests: XCTestCase {
                       mentions: ["--paste-noise", "8x8"])
         assertFailure(try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--orders", "0"]),
                       mentions: ["--orders"])
+        assertFailure(try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--compressor", "zip"]),
+                      mentions: ["--compressor", "zip"])
         let roc = s.directory + "/never-roc.png"
         assertFailure(try runLMConv(["ood", "--checkpoint", s.model, "--in", s.blobs, "--out", missing, "--roc", roc]),
                       mentions: ["--out", missing], noOutput: roc)

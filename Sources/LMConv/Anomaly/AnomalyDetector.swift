@@ -41,6 +41,8 @@ public struct AnomalyDetector {
     public var batchSize = 32
     /// Seed of dynamic binarisation.
     public var seed: UInt64 = 0
+    /// The compressor of the complexity score.
+    public var compressor = ComplexityCompressor.context
     /// Whether to keep every image's pixel maps (H*W doubles per image and model) and encoded pixels.
     public var keepPixelMaps = true
 
@@ -95,13 +97,13 @@ public struct AnomalyDetector {
                 let perOrder = scored.perOrderBPD.map { $0[b] }
                 let mean = perOrder.reduce(0, +) / Double(perOrder.count)
                 let spread = (perOrder.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(perOrder.count)).squareRoot()
-                let bits = ComplexityCompressor.codeLengthBits(levels: levels[(b * D)..<((b + 1) * D)], channels: C,
-                                                               height: H, width: W, bitDepth: bitDepth)
+                let bits = compressor.codeLengthBits(levels: levels[(b * D)..<((b + 1) * D)], channels: C, height: H,
+                                                     width: W, bitDepth: bitDepth)
                 let nll = scored.ensembleBPD[b]
                 let backgroundNLL = backgroundScored?.ensembleBPD[b]
                 images.append(ImageAnomalyScores(
-                    index: indices[b], levels: keepPixelMaps ? Array(levels[(b * D)..<((b + 1) * D)]) : [], nll: nll, perOrderNLL: perOrder, compressedBits: bits,
-                    complexity: nll - Double(bits) / Double(D), backgroundNLL: backgroundNLL,
+                    index: indices[b], levels: keepPixelMaps ? Array(levels[(b * D)..<((b + 1) * D)]) : [], nll: nll, perOrderNLL: perOrder, codeLengthBits: bits,
+                    complexity: nll - bits / Double(D), backgroundNLL: backgroundNLL,
                     likelihoodRatio: backgroundNLL.map { nll - $0 }, orderSpread: spread,
                     pixelMap: keepPixelMaps ? Array(scored.pixelMapBits[(b * HW)..<((b + 1) * HW)]) : [],
                     backgroundPixelMap: backgroundScored.map {

@@ -30,8 +30,8 @@ public struct ImageAnomalyScores: Sendable {
     /// The NLL under each order, bits per dimension.
     public var perOrderNLL: [Double]
     /// The compressor's code length of the image as the model sees it, bits (``ComplexityCompressor``).
-    public var compressedBits: Int
-    /// `nll` − compressedBits / D.
+    public var codeLengthBits: Double
+    /// `nll` − codeLengthBits / D.
     public var complexity: Double
     /// The background model's ensemble NLL, bits per dimension (nil without a background model).
     public var backgroundNLL: Double?
