@@ -24,7 +24,8 @@ public enum HeatMapPicture {
     /// - Parameters:
     ///   - legend: what the colour bar measures, printed under it.
     ///   - maximum: the value at the top of the colour scale (larger values are drawn in its top colour); by default
-    ///     the largest map value rounded up to a tick.
+    ///     the 99th percentile of the map values rounded up to a tick, so that a few extreme pixels do not darken
+    ///     every map.
     public static func compose(panels: [Panel], channels C: Int, height H: Int, width W: Int, scale s: Int = 4,
                                columns: Int = 4, legend: String, maximum: Double? = nil) -> RGBImage {
         precondition(!panels.isEmpty && columns >= 1 && s >= 1)
@@ -35,8 +36,10 @@ public enum HeatMapPicture {
         let cols = min(columns, panels.count), rows = (panels.count + cols - 1) / cols
         let cellHeight = H * s + 3 + lineHeight + 6
         let gridWidth = cols * pairWidth + (cols - 1) * pairGap
-        let largest = panels.flatMap(\.map).filter(\.isFinite).max() ?? 0
-        let ticks = niceTicks(upTo: maximum ?? (largest > 0 ? largest : 1))
+        let values = panels.flatMap(\.map).filter(\.isFinite).sorted()
+        let largest = values.last ?? 0
+        let percentile = values.isEmpty ? 0 : values[(99 * (values.count - 1)) / 100]
+        let ticks = niceTicks(upTo: maximum ?? (percentile > 0 ? percentile : (largest > 0 ? largest : 1)))
         let top = ticks.last!
 
         let barWidth = min(max(gridWidth, 160), 320), barHeight = 12
