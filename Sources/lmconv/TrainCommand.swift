@@ -89,6 +89,10 @@ struct TrainCommand: JobCommand {
     @Option(help: "Seed of the initial weights, data order, orders drawn, binarisation and dropout (default 0).")
     var seed: UInt64?
 
+    @Option(help: ArgumentHelp("Replace this fraction of every training image's pixels by uniform noise, e.g. 0.2 for "
+                               + "the background model of lmconv score --background (default 0).", valueName: "rate"))
+    var perturbRate: Double?
+
     // Run
     @Option(help: ArgumentHelp("The run directory (created when missing).", valueName: "dir"))
     var output: String
@@ -138,6 +142,7 @@ struct TrainCommand: JobCommand {
         if let g = learningRateDecay, !(g > 0 && g <= 1) { throw ValidationError("--lr-decay must be in (0, 1], got \(g)") }
         if let c = clip, !(c > 0) { throw ValidationError("--clip must be positive, got \(c)") }
         if let e = ema, !(e >= 0 && e < 1) { throw ValidationError("--ema must be in [0, 1), got \(e)") }
+        if let p = perturbRate, !(p >= 0 && p <= 1) { throw ValidationError("--perturb-rate must be in [0, 1], got \(p)") }
         try validateOrderNames(order)
     }
 
@@ -147,6 +152,7 @@ struct TrainCommand: JobCommand {
         let optional: [(Any?, String)] = [
             (variants, "--variants"), (batchSize, "--batch-size"), (learningRate, "--lr"),
             (learningRateDecay, "--lr-decay"), (clip, "--clip"), (ema, "--ema"), (seed, "--seed"),
+            (perturbRate, "--perturb-rate"),
         ]
         given += optional.filter { $0.0 != nil }.map { $0.1 }
         if !order.isEmpty { given.append("--order") }
@@ -225,6 +231,7 @@ struct TrainCommand: JobCommand {
             options.clipNorm = clip
             options.emaDecay = ema
             options.seed = seed ?? 0
+            options.perturbRate = perturbRate.flatMap { $0 > 0 ? $0 : nil }
             run = try TrainingRun.start(directory: directory, configuration: cfg, orders: orders, options: options,
                                         data: trainData, dataSource: Self.recordedSource(dataSource),
                                         dataLimit: dataLimit, testData: test,

@@ -36,6 +36,9 @@ public final class Trainer {
                 + "\(cfg.channels)x\(cfg.height)x\(cfg.width)")
         }
         guard data.count > 0 else { throw LMConvError.invalidArgument(reason: "the training data holds no images") }
+        if let rate = options.perturbRate, !(rate >= 0 && rate <= 1) {
+            throw LMConvError.invalidArgument(reason: "the perturbation rate must be in [0, 1], got \(rate)")
+        }
         self.model = model
         self.orderSpecification = orders
         self.orders = try orders.orders(height: cfg.height, width: cfg.width)
@@ -112,7 +115,7 @@ public final class Trainer {
         var loss = [0.0]
         if !indices.isEmpty {                                       // a rank may get no image of a small batch
             let x = Tensor(shape: [indices.count, cfg.channels, cfg.height, cfg.width],
-                           scalars: data.networkInput(indices, encoding: encoding) {
+                           scalars: data.networkInput(indices, encoding: encoding, perturbRate: options.perturbRate) {
                                Xoshiro256(seed: seed, purpose: .binarization, step: stepIndex, image: $0)
                            })
             var dropout = DropoutGenerators(perImage: indices.map {

@@ -10,5 +10,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var emaDecay: Float? = nil
     /// Seeds the weights, the data order, the orders drawn, dynamic binarisation and dropout.
     public var seed: UInt64 = 0
+    /// Replace this fraction of each training image's pixels by uniform noise (``Preprocessing/perturb``), as for the
+    /// background model of a likelihood ratio (nil: none).
+    public var perturbRate: Double? = nil
     public init() {}
 }

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import LMConv
+
+extension ComplexityCompressor: ExpressibleByArgument {}
+
+/// The options `score` and `ood` share: orders, background model, binarisation and batching.
+struct ScoringOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Score with the first K of the checkpoint's orders (default: all, as an ensemble).",
+                               valueName: "K"))
+    var orders: Int?
+
+    @Option(help: ArgumentHelp("A background model for the likelihood ratio: trained on the same data with "
+                               + "'lmconv train --perturb-rate 0.2'. Scored with its own first K orders.",
+                               valueName: "path"))
+    var background: String?
+
+    @Flag(help: "Use the background checkpoint's moving average of the weights.")
+    var backgroundUseEma = false
+
+    @Option(help: ArgumentHelp("The lossless compressor of the complexity score: context (an adaptive context-model "
+                               + "coder, the default) or png.", valueName: "name"))
+    var compressor: ComplexityCompressor = .context
+
+    @Option(help: "Seed of dynamic binarisation (binarized models).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Binarise at this fixed threshold (pixel >= T is on) instead of dynamically.")
+    var binarizeThreshold: Int?
+
+    @Option(help: "Images per batch.")
+    var batchSize: Int = 50
+
+    func validate() throws {
+        if let k = orders, k < 1 { throw ValidationError("--orders must be >= 1, got \(k)") }
+        if let t = binarizeThreshold, !(0...255).contains(t) {
+            throw ValidationError("--binarize-threshold must be in 0...255, got \(t)")
+        }
+        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
+    }
+
+    /// The detector for the checkpoint's model (and the background model, loaded here); errors name the option.
+    func detector(checkpoint: Checkpoint, model: LocallyMaskedPixelCNN, source: String) throws
+        -> (detector: AnomalyDetector, background: Checkpoint?)
+    {
+        let cfg = checkpoint.configuration
+        let backgroundCheckpoint = try background.map { path in
+            try forOption("--background") {
+                try Checkpoint.load(contentsOf: URL(fileURLWithPath: path), warnings: { Terminal.note("note: \($0)") })
+            }
+        }
+        let backgroundModel = try backgroundCheckpoint.map { c in
+            try forOption("--background") { try c.makeModel(useEMA: backgroundUseEma, source: background!) }
+        }
+        let main = AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: orders)
+        let second = backgroundModel.map {
+            AnomalyDetector.ScoringModel(model: $0, orders: backgroundCheckpoint!.orders,
+                                         orderCount: orders.map { k in min(k, backgroundCheckpoint!.orders.orderNames.count) })
+        }
+        var detector = try forOption("--background") {
+            try AnomalyDetector(main: main, background: second,
+                                encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }))
+        }
+        detector.batchSize = batchSize
+        detector.compressor = compressor
+        detector.seed = seed
+        return (detector, backgroundCheckpoint)
+    }
+
+    /// Scores `data`, with a progress bar labelled `label`; errors about the orders name --orders.
+    func score(_ data: ImageDataset, with detector: AnomalyDetector, label: String) throws -> AnomalyReport {
+        _ = try forOption("--orders") { try detector.main.orders(height: data.height, width: data.width) }
+        _ = try forOption("--background") { try detector.background?.orders(height: data.height, width: data.width) }
+        let bar = ProgressBar(label, total: data.count)
+        let report = try detector.score(data) { bar.update($0) }
+        Terminal.clearLine()
+        return report
+    }
+}
+
+/// A short name of a data source for titles: `fashion-mnist` or the file name.
+func shortDataName(_ source: String) -> String {
+    source.lowercased() == ImageDataset.fashionMNISTName ? "fashion-mnist" : URL(fileURLWithPath: source).lastPathComponent
+}
