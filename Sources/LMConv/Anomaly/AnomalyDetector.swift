@@ -26,7 +26,7 @@ public struct AnomalyDetector {
             let all = try orders.orders(height: height, width: width), names = orders.orderNames
             let k = orderCount ?? all.count
             guard (1...all.count).contains(k) else {
-                throw LMConvError("\(k) orders asked for; the model has \(all.count) (\(names.joined(separator: ", ")))")
+                throw LMConvError.invalidArgument(reason: "\(k) orders asked for; the model has \(all.count) (\(names.joined(separator: ", ")))")
             }
             return (Array(all.prefix(k)), Array(names.prefix(k)))
         }
@@ -51,15 +51,15 @@ public struct AnomalyDetector {
         if let background {
             let a = main.model.configuration, b = background.model.configuration
             guard a.channels == b.channels else {
-                throw LMConvError("the background model takes \(b.channels) channels, the model \(a.channels)")
+                throw LMConvError.shapeMismatch(reason: "the background model takes \(b.channels) channels, the model \(a.channels)")
             }
             guard a.binarize == b.binarize, a.binarize || a.nBits == b.nBits else {
-                throw LMConvError("the background model is \(b.binarize ? "binarized" : "\(b.nBits)-bit"), the model "
+                throw LMConvError.invalidArgument(reason: "the background model is \(b.binarize ? "binarized" : "\(b.nBits)-bit"), the model "
                     + "\(a.binarize ? "binarized" : "\(a.nBits)-bit"): a likelihood ratio needs both to score the same pixels")
             }
         }
         guard encoding.isBinary == main.model.configuration.binarize else {
-            throw LMConvError("a \(encoding.isBinary ? "binary" : "multi-level") encoding does not fit a "
+            throw LMConvError.shapeMismatch(reason: "a \(encoding.isBinary ? "binary" : "multi-level") encoding does not fit a "
                 + "\(main.model.configuration.binarize ? "binarized" : "mixture") model")
         }
         self.main = main
@@ -71,9 +71,9 @@ public struct AnomalyDetector {
     public func score(_ data: ImageDataset, progress: ((Int) -> Void)? = nil) throws -> AnomalyReport {
         let cfg = main.model.configuration
         guard data.channels == cfg.channels else {
-            throw LMConvError("images have \(data.channels) channels, the model \(cfg.channels)")
+            throw LMConvError.shapeMismatch(reason: "images have \(data.channels) channels, the model \(cfg.channels)")
         }
-        guard batchSize >= 1 else { throw LMConvError("batch size must be >= 1, got \(batchSize)") }
+        guard batchSize >= 1 else { throw LMConvError.shapeMismatch(reason: "batch size must be >= 1, got \(batchSize)") }
         let (H, W, C) = (data.height, data.width, data.channels), HW = H * W, D = C * HW
         let (mainOrders, mainNames) = try main.orders(height: H, width: W)
         let mainMasks = try mainOrders.map { try main.model.masks(for: $0) }
@@ -141,12 +141,12 @@ extension AnomalyReport {
     /// image, in the report's order) is set, scored by its pixel-map value.
     public func pixelMetrics(anomalous: [[Bool]]) throws -> DetectionMetrics {
         guard anomalous.count == images.count else {
-            throw LMConvError("\(anomalous.count) pixel masks for \(images.count) images")
+            throw LMConvError.invalidArgument(reason: "\(anomalous.count) pixel masks for \(images.count) images")
         }
         var positives: [Double] = [], negatives: [Double] = []
         for (image, mask) in zip(images, anomalous) {
             guard image.pixelMap.count == mask.count else {
-                throw LMConvError("image \(image.index): a pixel map of \(image.pixelMap.count) values for a mask of \(mask.count)")
+                throw LMConvError.invalidArgument(reason: "image \(image.index): a pixel map of \(image.pixelMap.count) values for a mask of \(mask.count)")
             }
             for (v, isAnomalous) in zip(image.pixelMap, mask) {
                 if isAnomalous { positives.append(v) } else { negatives.append(v) }
