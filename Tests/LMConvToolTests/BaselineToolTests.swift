@@ -3,7 +3,7 @@ import LMConv
 import TestSupport
 import XCTest
 
-/// The tool with the PixelCNN++ baseline: evaluate and import, run as the built executable.
+/// The tool with the PixelCNN++ baseline: evaluate, import and sample, run as the built executable.
 final class BaselineToolTests: XCTestCase {
     private var directory: URL!
     private let fixture = fixturesDirectory.appendingPathComponent("baseline-gray-28")
@@ -62,5 +62,30 @@ final class BaselineToolTests: XCTestCase {
         assertFailure(try runLMConv(base + ["--region", "top"]), mentions: ["--region", "PixelCNN++"])
         assertFailure(try runLMConv(base + ["--order", "s_curve"]), mentions: ["--order", "PixelCNN++"])
         assertFailure(try runLMConv(base + ["--variants", "8"]), mentions: ["--variants", "PixelCNN++"])
+        let png = directory.appendingPathComponent("s.png").path
+        let sample = ["sample", "--checkpoint", path("checkpoint.pth"), "--count", "1", "--output", png]
+        assertFailure(try runLMConv(sample + ["--order", "hilbert"]), mentions: ["--order", "PixelCNN++"], noOutput: png)
+        assertFailure(try runLMConv(sample + ["--size", "8x8"]), mentions: ["--size", "28x28"], noOutput: png)
+    }
+
+    /// A tiny baseline (1x5x6) written as a checkpoint: samples from it are deterministic for a seed.
+    func testSamplesFromATinyBaselineDeterministically() throws {
+        let cfg = ModelConfiguration(channels: 1, height: 5, width: 6, binarize: false, filters: 4, resnets: 1, mixtures: 2,
+                                     normalization: .weightNorm, network: .pixelCNNPlusPlus)
+        let model = try PixelCNNPlusPlus(configuration: cfg, seed: 7)
+        let checkpoint = directory.appendingPathComponent("tiny.safetensors")
+        try Checkpoint(configuration: cfg, orders: OrderSpecification(names: ["raster_scan"], variants: 1),
+                       weights: model.namedWeights()).write(to: checkpoint)
+        func sample(seed: Int, to name: String) throws -> Data {
+            let png = directory.appendingPathComponent(name)
+            let r = try runLMConv(["sample", "--checkpoint", checkpoint.path, "--count", "3", "--seed", "\(seed)",
+                                   "--output", png.path])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stderr.contains("30 whole forward passes"), "the cost note: \(r.stderr)")
+            return try Data(contentsOf: png)
+        }
+        let first = try sample(seed: 1, to: "a.png")
+        XCTAssertEqual(try sample(seed: 1, to: "b.png"), first, "the same seed draws the same images")
+        XCTAssertNotEqual(try sample(seed: 2, to: "c.png"), first, "another seed draws other images")
     }
 }
