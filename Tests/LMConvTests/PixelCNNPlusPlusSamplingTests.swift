@@ -30,6 +30,31 @@ final class PixelCNNPlusPlusSamplingTests: XCTestCase {
         }
     }
 
+    func testCompletionKeepsObservedPixelsAndMatchesSamplingWhenAllIsHidden() throws {
+        let model = try model(channels: 1)
+        var dataRNG = Xoshiro256(seed: 5)
+        let images = Tensor(shape: [2, 1, 4, 5], scalars: (0..<40).map { _ in (dataRNG.nextUniform() * 255).rounded() / 127.5 - 1 })
+        let hidden = (0..<20).map { $0 >= 12 }   // the last 3 pixels of row 2 and row 3: a raster suffix
+        var rng = Xoshiro256(seed: 9)
+        var visited: [Int] = []
+        let completions = try model.complete(images, hidden: hidden, samples: 3, rng: &rng) { visited.append($0) }
+        XCTAssertEqual(completions.shape, [6, 1, 4, 5])
+        XCTAssertEqual(visited, Array(12..<20), "one pass per hidden pixel, in raster order")
+        for i in 0..<2 {
+            for k in 0..<3 {
+                for q in 0..<20 where !hidden[q] {
+                    XCTAssertEqual(completions.scalars[(i * 3 + k) * 20 + q], images.scalars[i * 20 + q], "observed pixel kept")
+                }
+            }
+        }
+        // Everything hidden: a completion is a sample from scratch with the same noise.
+        var a = Xoshiro256(seed: 4), b = Xoshiro256(seed: 4)
+        let all = try model.complete(images, hidden: [Bool](repeating: true, count: 20), samples: 2, rng: &a)
+        XCTAssertEqual(all.scalars, try model.sample(count: 4, rng: &b).scalars)
+        XCTAssertThrowsError(try model.complete(images, hidden: [Bool](repeating: false, count: 20), samples: 1, rng: &rng))
+        XCTAssertThrowsError(try model.complete(images, hidden: hidden, samples: 0, rng: &rng))
+    }
+
     func testRefusesBadArguments() throws {
         let model = try model(channels: 1)
         var rng = Xoshiro256(seed: 0)

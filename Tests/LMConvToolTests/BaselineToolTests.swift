@@ -3,7 +3,7 @@ import LMConv
 import TestSupport
 import XCTest
 
-/// The tool with the PixelCNN++ baseline: evaluate, import and sample, run as the built executable.
+/// The tool with the PixelCNN++ baseline: evaluate, import, sample and complete, run as the built executable.
 final class BaselineToolTests: XCTestCase {
     private var directory: URL!
     private let fixture = fixturesDirectory.appendingPathComponent("baseline-gray-28")
@@ -87,5 +87,25 @@ final class BaselineToolTests: XCTestCase {
         let first = try sample(seed: 1, to: "a.png")
         XCTAssertEqual(try sample(seed: 1, to: "b.png"), first, "the same seed draws the same images")
         XCTAssertNotEqual(try sample(seed: 2, to: "c.png"), first, "another seed draws other images")
+    }
+
+    /// Completing the last row of the reference checkpoint's images: one pass per hidden pixel, fixed by the seed.
+    func testCompletesInRasterOrder() throws {
+        func complete(seed: Int, to name: String, extra: [String] = []) throws -> ToolResult {
+            try runLMConv(["complete", "--checkpoint", path("checkpoint.pth"), "--data", path("images.idx"),
+                           "--count", "2", "--samples", "2", "--hide", "27:28,0:28", "--seed", "\(seed)",
+                           "--output", directory.appendingPathComponent(name).path] + extra)
+        }
+        let r = try complete(seed: 1, to: "a.png")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("28 whole forward passes"), "the cost note: \(r.stderr)")
+        XCTAssertEqual(try complete(seed: 1, to: "b.png").status, 0)
+        let a = try Data(contentsOf: directory.appendingPathComponent("a.png"))
+        XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("b.png")), a, "same seed, same picture")
+        let png = directory.appendingPathComponent("c.png").path
+        assertFailure(try complete(seed: 1, to: "c.png", extra: ["--context", "observed"]),
+                      mentions: ["--context", "PixelCNN++"], noOutput: png)
+        assertFailure(try complete(seed: 1, to: "c.png", extra: ["--order", "hilbert"]),
+                      mentions: ["--order", "PixelCNN++"], noOutput: png)
     }
 }
