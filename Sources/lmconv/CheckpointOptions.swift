@@ -13,8 +13,27 @@ struct CheckpointOptions: ParsableArguments {
 
     /// The checkpoint and a model holding its weights; every error names the file.
     func load() throws -> (Checkpoint, LocallyMaskedPixelCNN) {
-        let url = URL(fileURLWithPath: checkpoint)
-        let loaded = try Checkpoint.load(contentsOf: url, warnings: { Terminal.note("note: \($0)") })
+        let loaded = try loadCheckpoint()
         return (loaded, try loaded.makeModel(useEMA: useEMA, source: checkpoint))
     }
+
+    /// The checkpoint and whichever network it holds: the commands that accept the PixelCNN++ baseline use this.
+    func loadNetwork() throws -> (Checkpoint, LoadedNetwork) {
+        let loaded = try loadCheckpoint()
+        switch loaded.configuration.network {
+        case .lmconv: return (loaded, .lmconv(try loaded.makeModel(useEMA: useEMA, source: checkpoint)))
+        case .pixelCNNPlusPlus:
+            return (loaded, .pixelCNNPlusPlus(try loaded.makePixelCNNPlusPlus(useEMA: useEMA, source: checkpoint)))
+        }
+    }
+
+    private func loadCheckpoint() throws -> Checkpoint {
+        try Checkpoint.load(contentsOf: URL(fileURLWithPath: checkpoint), warnings: { Terminal.note("note: \($0)") })
+    }
+}
+
+/// The network a checkpoint holds: the locally masked PixelCNN, or the PixelCNN++ baseline (raster order only).
+enum LoadedNetwork {
+    case lmconv(LocallyMaskedPixelCNN)
+    case pixelCNNPlusPlus(PixelCNNPlusPlus)
 }

@@ -68,8 +68,9 @@ struct CompleteCommand: ParsableCommand {
     func run() throws {
         threadOptions.apply()
         try checkOutputFile(output)
-        let (checkpoint, model) = try checkpointOptions.load()
+        let (checkpoint, network) = try checkpointOptions.loadNetwork()
         let cfg = checkpoint.configuration
+        if case .pixelCNNPlusPlus = network { try checkBaselineOptions() }
         let all = try forOption("--data") { try dataOptions.load(split: .test) }
         try cfg.checkChannels(all, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
         let chosen = try indices.map(parseIndices) ?? Array(0..<min(count ?? 4, all.count))
@@ -81,36 +82,35 @@ struct CompleteCommand: ParsableCommand {
         }
         guard !chosen.isEmpty else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
         let hidden = try forOption("--hide") { try loadRegion(hide, height: all.height, width: all.width) }
-        let candidates: [GenerationOrder], names: [String]
-        if order != nil || variant != nil {
-            let (one, name) = try chosenOrder(checkpoint, name: order, variant: variant ?? 0, height: all.height,
-                                              width: all.width)
-            (candidates, names) = ([one], [name])
-        } else {
-            candidates = try checkpoint.orders.orders(height: all.height, width: all.width)
-            names = checkpoint.orders.orderNames(variantsPerBase: checkpoint.orders.variants)
-        }
-        let picked = try regionOptions.orders(candidates, names: names, region: hidden)
-        let (baseOrder, orderName) = (picked.orders[0], picked.names[0])
-        if picked.note != nil {
-            Terminal.note("order \(orderName) does not generate the hidden pixels last: they go to its end")
-        }
         let data = all.subset(chosen)
         var rng = Xoshiro256(seed: samplingOptions.seed)
         let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
         let input = Tensor(shape: [data.count, cfg.channels, data.height, data.width],
                            scalars: data.networkInput(Array(0..<data.count), encoding: encoding, rng: &rng))
         let hiddenCount = hidden.filter { $0 }.count
-        Terminal.note("completing \(hiddenCount) hidden pixels of \(data.count) image\(data.count == 1 ? "" : "s"), "
-            + "\(samples) time\(samples == 1 ? "" : "s") each, order \(orderName) (hidden pixels last)")
         let bar = ProgressBar("complete", total: hiddenCount)
         var done = 0
-        let completions = try model.complete(input, hidden: hidden, samples: samples, order: baseOrder,
-                                             temperature: samplingOptions.temperature,
-                                             context: regionOptions.context, rng: &rng,
-                                             naive: samplingOptions.naive) { _, _ in
-            done += 1
-            bar.update(done, extra: "pixels")
+        let completions: Tensor
+        switch network {
+        case .pixelCNNPlusPlus(let model):
+            guard (data.height, data.width) == (cfg.height, cfg.width) else {
+                throw LMConvError.invalidOption(name: "--data", value: dataOptions.data, reason: "images are "
+                    + "\(data.height)x\(data.width); the PixelCNN++ baseline completes at its \(cfg.height)x\(cfg.width) only")
+            }
+            Terminal.note("completing \(hiddenCount) hidden pixels of \(data.count) image\(data.count == 1 ? "" : "s"), "
+                + "\(samples) time\(samples == 1 ? "" : "s") each, in raster order (PixelCNN++: each hidden pixel sees "
+                + "only the pixels before it in raster order; \(hiddenCount) whole forward passes of a batch of "
+                + "\(data.count * samples))")
+            completions = try model.complete(input, hidden: hidden, samples: samples,
+                                             temperature: samplingOptions.temperature, rng: &rng) { _ in
+                done += 1
+                bar.update(done, extra: "pixels")
+            }
+        case .lmconv(let model):
+            completions = try completeLMConv(model, checkpoint: checkpoint, input: input, hidden: hidden, rng: &rng) {
+                done += 1
+                bar.update(done, extra: "pixels")
+            }
         }
         bar.finish()
         let picture = CompletionPicture.compose(
@@ -119,5 +119,42 @@ struct CompleteCommand: ParsableCommand {
             hidden: hidden, scale: pictureOptions.scale)
         try PNG.write(picture, to: output)
         print("wrote \(output) (\(picture.width)x\(picture.height))")
+    }
+
+    /// Completion with a locally masked network: the hidden pixels last in the chosen (or a fitting) order.
+    private func completeLMConv(_ model: LocallyMaskedPixelCNN, checkpoint: Checkpoint, input: Tensor, hidden: [Bool],
+                                rng: inout Xoshiro256, onPixel: @escaping () -> Void) throws -> Tensor {
+        let (height, width) = (input.shape[2], input.shape[3])
+        let candidates: [GenerationOrder], names: [String]
+        if order != nil || variant != nil {
+            let (one, name) = try chosenOrder(checkpoint, name: order, variant: variant ?? 0, height: height,
+                                              width: width)
+            (candidates, names) = ([one], [name])
+        } else {
+            candidates = try checkpoint.orders.orders(height: height, width: width)
+            names = checkpoint.orders.orderNames(variantsPerBase: checkpoint.orders.variants)
+        }
+        let picked = try regionOptions.orders(candidates, names: names, region: hidden)
+        let (baseOrder, orderName) = (picked.orders[0], picked.names[0])
+        if picked.note != nil {
+            Terminal.note("order \(orderName) does not generate the hidden pixels last: they go to its end")
+        }
+        let hiddenCount = hidden.filter { $0 }.count, count = input.shape[0]
+        Terminal.note("completing \(hiddenCount) hidden pixels of \(count) image\(count == 1 ? "" : "s"), "
+            + "\(samples) time\(samples == 1 ? "" : "s") each, order \(orderName) (hidden pixels last)")
+        return try model.complete(input, hidden: hidden, samples: samples, order: baseOrder,
+                                  temperature: samplingOptions.temperature, context: regionOptions.context, rng: &rng,
+                                  naive: samplingOptions.naive) { _, _ in onPixel() }
+    }
+
+    /// The PixelCNN++ baseline completes in raster order only, with no order options.
+    private func checkBaselineOptions() throws {
+        let why = "the checkpoint \(checkpointOptions.checkpoint) holds a PixelCNN++ baseline (raster order only)"
+        if let order, order != "raster_scan" { throw LMConvError.invalidOption(name: "--order", value: order, reason: why) }
+        if let variant, variant != 0 { throw LMConvError.invalidOption(name: "--variant", value: "\(variant)", reason: why) }
+        if regionOptions.orderIndices != nil { throw LMConvError.invalidOption(name: "--order-indices", reason: why) }
+        if regionOptions.context != .reference {
+            throw LMConvError.invalidOption(name: "--context", reason: "\(why); it has no masks to mark pixels observed in")
+        }
     }
 }

@@ -67,34 +67,48 @@ struct EvaluateCommand: JobCommand {
 
     func run(communicator: any Communicator) throws {
         threadOptions.apply()
-        let (checkpoint, model) = try checkpointOptions.load()
+        let (checkpoint, network) = try checkpointOptions.loadNetwork()
         let cfg = checkpoint.configuration
         var data = try forOption("--data") { try dataOptions.load(split: .test) }
         if let limit { data = data.prefix(limit) }
         try cfg.checkChannels(data, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
-        let hidden = try region.map { spec in
-            try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width) }
-        }
-        var spec = checkpoint.orders
-        if !order.isEmpty { spec.names = order }
-        let perBase = variants ?? spec.variants
-        var orders = try forOption("--order") { try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase) }
-        var names = spec.orderNames(variantsPerBase: perBase)
-        if let hidden {
-            let chosen = try regionOptions.orders(orders, names: names, region: hidden)
-            (orders, names) = (chosen.orders, chosen.names)
-            if let note = chosen.note { Terminal.note(note) }
-        }
         guard data.count > 0 else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
-
+        let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
+        if case .pixelCNNPlusPlus = network { try checkBaselineOptions(communicator: communicator) }
         let bar = communicator.isRoot ? ProgressBar("evaluate", total: data.count) : nil
-        let result = try model.evaluate(data, orders: orders,
-                                        encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }),
-                                        region: hidden, context: regionOptions.context, batchSize: batchSize,
-                                        seed: seed, communicator: communicator) { bar?.update($0) }
+        let hidden: [Bool]?
+        let names: [String]
+        let result: DatasetEvaluation
+        switch network {
+        case .pixelCNNPlusPlus(let model):
+            (hidden, names) = (nil, ["raster_scan"])
+            result = try forOption("--data") {
+                try model.evaluate(data, encoding: encoding, batchSize: batchSize, seed: seed) { bar?.update($0) }
+            }
+        case .lmconv(let model):
+            hidden = try region.map { spec in
+                try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width) }
+            }
+            var spec = checkpoint.orders
+            if !order.isEmpty { spec.names = order }
+            let perBase = variants ?? spec.variants
+            var orders = try forOption("--order") {
+                try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase)
+            }
+            var orderNames = spec.orderNames(variantsPerBase: perBase)
+            if let hidden {
+                let chosen = try regionOptions.orders(orders, names: orderNames, region: hidden)
+                (orders, orderNames) = (chosen.orders, chosen.names)
+                if let note = chosen.note { Terminal.note(note) }
+            }
+            names = orderNames
+            result = try model.evaluate(data, orders: orders, encoding: encoding, region: hidden,
+                                        context: regionOptions.context, batchSize: batchSize, seed: seed,
+                                        communicator: communicator) { bar?.update($0) }
+        }
         guard communicator.isRoot else { return }
         Terminal.clearLine()
-        let perOrderNLL = orders.indices.map { k in
+        let perOrderNLL = names.indices.map { k in
             result.perImagePerOrderNLL.map { $0[k] }.reduce(0, +) / Double(data.count)
         }
         let perOrderBPD = perOrderNLL.map { bitsPerDimension(nats: $0, dimensions: result.dimensionsPerImage) }
@@ -119,20 +133,39 @@ struct EvaluateCommand: JobCommand {
             return
         }
         let step = checkpoint.training.map { ", step \($0.step)" } ?? ""
-        print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary)\(step))")
+        let kind = cfg.network == .pixelCNNPlusPlus ? "PixelCNN++, " : ""
+        print("checkpoint  \(checkpointOptions.checkpoint) (\(kind)\(cfg.summary)\(step))")
         print("data        \(dataOptions.name), \(data.count) images")
         print("region      " + (region.map { "\($0): \(pixels) of \(data.height * data.width) pixels, given the rest "
             + "(context: \(regionOptions.context.rawValue))" }
                                 ?? "whole image"))
-        print("orders      \(orders.count)" + (orders.count == 1 ? "" : " (ensemble)") + ": " + names.joined(separator: ", "))
+        print("orders      \(names.count)" + (names.count == 1 ? "" : " (ensemble)") + ": " + names.joined(separator: ", "))
         print(String(format: "NLL         %.3f nats per image", result.meanNLL))
         print(String(format: "bpd         %.4f", result.bitsPerDimension))
-        if orders.count > 1 {
+        if names.count > 1 {
             print("per order   " + perOrderBPD.map { String(format: "%.4f", $0) }.joined(separator: " ") + " bpd")
         }
         if perImage {
             print("image  nll_nats")
             for (i, nll) in result.perImageNLL.enumerated() { print(String(format: "%5d  %.3f", i, nll)) }
+        }
+    }
+
+    /// The PixelCNN++ baseline has one order (raster) and no region protocol: options that need more are refused.
+    private func checkBaselineOptions(communicator: any Communicator) throws {
+        let why = "the checkpoint \(checkpointOptions.checkpoint) holds a PixelCNN++ baseline (raster order only)"
+        if !order.isEmpty && order != ["raster_scan"] {
+            throw LMConvError.invalidOption(name: "--order", reason: "\(why); it cannot score other orders")
+        }
+        if let variants, variants != 1 {
+            throw LMConvError.invalidOption(name: "--variants", reason: "\(why); it has no order variants")
+        }
+        if region != nil {
+            throw LMConvError.invalidOption(name: "--region", reason: "\(why); a region given all other pixels needs "
+                                            + "an order that generates it last (use an LMConv checkpoint)")
+        }
+        if communicator.size > 1 {
+            throw LMConvError.invalidOption(name: "mpirun", reason: "\(why); it is evaluated in one process")
         }
     }
 }

@@ -42,9 +42,37 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         threadOptions.apply()
         try checkOutputFile(output)
-        let (checkpoint, model) = try checkpointOptions.load()
+        let (checkpoint, network) = try checkpointOptions.loadNetwork()
         let cfg = checkpoint.configuration
         let (height, width) = size.flatMap(parseImageSize) ?? (cfg.height, cfg.width)
+        let images: Tensor
+        switch network {
+        case .pixelCNNPlusPlus(let model):
+            try checkBaselineOptions(cfg, height: height, width: width)
+            let passes = cfg.height * cfg.width
+            Terminal.note("sampling \(count) image\(count == 1 ? "" : "s") of \(cfg.summary) (PixelCNN++) in raster "
+                          + "order: no cached sampler, so \(passes) whole forward passes (one per pixel, H*W) of a "
+                          + "batch of \(count)")
+            var rng = Xoshiro256(seed: samplingOptions.seed)
+            let bar = ProgressBar("sample", total: passes)
+            images = try model.sample(count: count, temperature: samplingOptions.temperature, rng: &rng) {
+                bar.update($0 + 1, extra: "pixels")
+            }
+            bar.finish()
+        case .lmconv(let model):
+            images = try sampleLMConv(model, checkpoint: checkpoint, height: height, width: width)
+        }
+        let picture = ImageGrid.compose(pixels: displayPixels(images, configuration: cfg), count: count,
+                                        channels: cfg.channels, height: height, width: width,
+                                        separator: 2, scale: pictureOptions.scale)
+        try PNG.write(picture, to: output)
+        print("wrote \(output) (\(picture.width)x\(picture.height))")
+    }
+
+    private func sampleLMConv(_ model: LocallyMaskedPixelCNN, checkpoint: Checkpoint, height: Int, width: Int) throws
+        -> Tensor
+    {
+        let cfg = checkpoint.configuration
         let (generationOrder, orderName) = try chosenOrder(checkpoint, name: order, variant: variant, height: height,
                                                            width: width)
         let sizeNote = (height, width) == (cfg.height, cfg.width) ? "" : " at \(height)x\(width)"
@@ -59,10 +87,19 @@ struct SampleCommand: ParsableCommand {
             bar.update(done, extra: "pixels")
         }
         bar.finish()
-        let picture = ImageGrid.compose(pixels: displayPixels(images, configuration: cfg), count: count,
-                                        channels: cfg.channels, height: height, width: width,
-                                        separator: 2, scale: pictureOptions.scale)
-        try PNG.write(picture, to: output)
-        print("wrote \(output) (\(picture.width)x\(picture.height))")
+        return images
+    }
+
+    /// The PixelCNN++ baseline samples in raster order at its trained size only.
+    private func checkBaselineOptions(_ trained: ModelConfiguration, height: Int, width: Int) throws {
+        let why = "the checkpoint \(checkpointOptions.checkpoint) holds a PixelCNN++ baseline (raster order only)"
+        if let order, order != "raster_scan" {
+            throw LMConvError.invalidOption(name: "--order", value: order, reason: "\(why)")
+        }
+        if variant != 0 { throw LMConvError.invalidOption(name: "--variant", value: "\(variant)", reason: "\(why)") }
+        if (height, width) != (trained.height, trained.width) {
+            throw LMConvError.invalidOption(name: "--size", value: size ?? "", reason: "\(why); it samples at the "
+                                            + "\(trained.height)x\(trained.width) it was trained at only")
+        }
     }
 }
