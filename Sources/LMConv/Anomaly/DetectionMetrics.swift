@@ -35,10 +35,10 @@ public struct DetectionMetrics: Sendable, Equatable {
     /// set is empty or a score is NaN; ±infinity are ordinary (extreme) scores.
     public init(positives: [Double], negatives: [Double]) throws {
         guard !positives.isEmpty, !negatives.isEmpty else {
-            throw LMConvError("detection metrics need positives and negatives, got \(positives.count) and \(negatives.count)")
+            throw LMConvError.invalidArgument(reason: "detection metrics need positives and negatives, got \(positives.count) and \(negatives.count)")
         }
-        if let i = positives.firstIndex(where: \.isNaN) { throw LMConvError("anomaly score \(i) is NaN") }
-        if let i = negatives.firstIndex(where: \.isNaN) { throw LMConvError("normal sample score \(i) is NaN") }
+        if let i = positives.firstIndex(where: \.isNaN) { throw LMConvError.invalidArgument(reason: "anomaly score \(i) is NaN") }
+        if let i = negatives.firstIndex(where: \.isNaN) { throw LMConvError.invalidArgument(reason: "normal sample score \(i) is NaN") }
         let P = positives.count, N = negatives.count
         // Descending by score; within a tie the order does not matter (a tie is one threshold).
         let samples = (positives.map { ($0, true) } + negatives.map { ($0, false) }).sorted { $0.0 > $1.0 }
