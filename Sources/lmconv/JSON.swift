@@ -29,8 +29,3 @@ indirect enum JSON: Encodable {
         }
     }
 }
-
-extension JSON {
-    /// An object from (key, value) pairs (keys are written sorted, as every object is).
-    static func fields(_ pairs: [(String, JSON)]) -> JSON { .object(Dictionary(pairs, uniquingKeysWith: { $1 })) }
-}

@@ -49,7 +49,7 @@ struct OodCommand: ParsableCommand {
         func load(_ source: String, _ option: String) throws -> ImageDataset {
             var data = try forOption(option) { try ImageDataset.load(source: source, split: .test) }
             if let limit { data = data.prefix(limit) }
-            guard data.count > 0 else { throw LMConvError.invalidArgument(reason: "\(option) \(source): holds no images") }
+            guard data.count > 0 else { throw LMConvError.invalidOption(name: option, value: source, reason: "holds no images") }
             try forOption(option) {
                 try cfg.checkChannels(data, dataSource: source, modelSource: checkpointOptions.checkpoint)
             }
@@ -70,12 +70,12 @@ struct OodCommand: ParsableCommand {
 
         if json {
             let perScore: [(String, JSON)] = zip(scores, metrics).map { score, m in
-                (score.name, .fields([
+                (score.name, jsonObject([
                     ("auroc", .number(m.auroc)), ("auprc", .number(m.auprc)), ("fpr_at_95_tpr", .number(m.fprAt95TPR)),
                     ("mean_in", .number(inReport.mean(score)!)), ("mean_out", .number(outReport.mean(score)!)),
                 ]))
             }
-            print(JSON.fields([
+            print(jsonObject([
                 ("checkpoint", .string(checkpointOptions.checkpoint)),
                 ("background", scoring.background.map { .string($0) } ?? .null),
                 ("in", .string(inData)), ("out", .string(outData)),
@@ -83,7 +83,7 @@ struct OodCommand: ParsableCommand {
                 ("orders", .array(inReport.orderNames.map { .string($0) })),
                 ("units", .string("bits per dimension")),
                 ("compressor", .string(scoring.compressor.summary)),
-                ("scores", .fields(perScore)),
+                ("scores", jsonObject(perScore)),
                 ("roc", roc.map { .string($0) } ?? .null),
             ]).text)
             return

@@ -91,17 +91,17 @@ struct ScoreCommand: ParsableCommand {
                 ("units", .string("bits per dimension")),
                 ("compressor", .string(scoring.compressor.summary)),
                 ("seconds", .number(seconds)),
-                ("mean", .fields(scores.map { ($0.name, JSON.number(report.mean($0)!)) })),
+                ("mean", jsonObject(scores.map { ($0.name, .number(report.mean($0)!)) })),
                 ("heatmap", heatmap.map { .string($0) } ?? .null),
             ]
             if let pixelMetrics, let pasteNoise {
-                fields.append(("noise_square", .fields([
+                fields.append(("noise_square", jsonObject([
                     ("size", .int(pasteNoise)), ("seed", .int(Int(noiseSeed))),
                     ("pixel_auroc", .number(pixelMetrics.auroc)), ("pixel_auprc", .number(pixelMetrics.auprc)),
                 ])))
             }
             if perImage { fields.append(("images", .array(report.images.map { imageJSON($0, scores: scores) }))) }
-            print(JSON.fields(fields).text)
+            print(jsonObject(fields).text)
             return
         }
         let step = checkpoint.training.map { ", step \($0.step)" } ?? ""
@@ -137,7 +137,7 @@ struct ScoreCommand: ParsableCommand {
         fields.append(("per_order_nll", .array(image.perOrderNLL.map { .number($0) })))
         fields.append(("code_length_bits", .number(image.codeLengthBits)))
         if let b = image.backgroundNLL { fields.append(("background_nll", .number(b))) }
-        return .fields(fields)
+        return jsonObject(fields)
     }
 
     /// The first --heatmap-count images beside their maps, as the model saw them.

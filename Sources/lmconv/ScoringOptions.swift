@@ -82,3 +82,8 @@ struct ScoringOptions: ParsableArguments {
 func shortDataName(_ source: String) -> String {
     source.lowercased() == ImageDataset.fashionMNISTName ? "fashion-mnist" : URL(fileURLWithPath: source).lastPathComponent
 }
+
+/// A JSON object from key-value pairs (the pairs read in output order in the code; the writer sorts the keys).
+func jsonObject(_ pairs: [(String, JSON)]) -> JSON {
+    .object(Dictionary(pairs, uniquingKeysWith: { first, _ in first }))
+}

@@ -39,7 +39,7 @@ public struct AnomalyDetector {
     public var encoding: PixelEncoding
     /// Images per batch.
     public var batchSize = 32
-    /// Seed of dynamic binarisation.
+    /// Seed of dynamic binarisation (image i draws from (seed, i) alone, as in ``LocallyMaskedPixelCNN/evaluate``).
     public var seed: UInt64 = 0
     /// The compressor of the complexity score.
     public var compressor = ComplexityCompressor.context
@@ -54,12 +54,12 @@ public struct AnomalyDetector {
                 throw LMConvError.shapeMismatch(reason: "the background model takes \(b.channels) channels, the model \(a.channels)")
             }
             guard a.binarize == b.binarize, a.binarize || a.nBits == b.nBits else {
-                throw LMConvError.invalidArgument(reason: "the background model is \(b.binarize ? "binarized" : "\(b.nBits)-bit"), the model "
+                throw LMConvError.invalidConfiguration(reason: "the background model is \(b.binarize ? "binarized" : "\(b.nBits)-bit"), the model "
                     + "\(a.binarize ? "binarized" : "\(a.nBits)-bit"): a likelihood ratio needs both to score the same pixels")
             }
         }
         guard encoding.isBinary == main.model.configuration.binarize else {
-            throw LMConvError.shapeMismatch(reason: "a \(encoding.isBinary ? "binary" : "multi-level") encoding does not fit a "
+            throw LMConvError.invalidConfiguration(reason: "a \(encoding.isBinary ? "binary" : "multi-level") encoding does not fit a "
                 + "\(main.model.configuration.binarize ? "binarized" : "mixture") model")
         }
         self.main = main
@@ -73,7 +73,7 @@ public struct AnomalyDetector {
         guard data.channels == cfg.channels else {
             throw LMConvError.shapeMismatch(reason: "images have \(data.channels) channels, the model \(cfg.channels)")
         }
-        guard batchSize >= 1 else { throw LMConvError.shapeMismatch(reason: "batch size must be >= 1, got \(batchSize)") }
+        guard batchSize >= 1 else { throw LMConvError.invalidArgument(reason: "batch size must be >= 1, got \(batchSize)") }
         let (H, W, C) = (data.height, data.width, data.channels), HW = H * W, D = C * HW
         let (mainOrders, mainNames) = try main.orders(height: H, width: W)
         let mainMasks = try mainOrders.map { try main.model.masks(for: $0) }
@@ -82,13 +82,15 @@ public struct AnomalyDetector {
             return (bg, try orders.map { try bg.model.masks(for: $0) }, names)
         }
         let bitDepth = encoding.bits
-        var rng = Xoshiro256(seed: seed)
         var images: [ImageAnomalyScores] = []
         images.reserveCapacity(data.count)
         var start = 0
         while start < data.count {
             let indices = Array(start..<min(start + batchSize, data.count)), B = indices.count
-            let scalars = data.networkInput(indices, encoding: encoding, rng: &rng)     // (B, C, H, W)
+            // (B, C, H, W); each image binarised (when dynamic) from its own generator, as `evaluate` does.
+            let scalars = data.networkInput(indices, encoding: encoding) {
+                Xoshiro256(seed: seed, purpose: .evaluationBinarization, step: 0, image: $0)
+            }
             let x = Tensor(shape: [B, C, H, W], scalars: scalars)
             let scored = Self.evaluate(main.model, masks: mainMasks, x: x, dimensions: D)
             let backgroundScored = backgroundSetup.map { Self.evaluate($0.0.model, masks: $0.1, x: x, dimensions: D) }
@@ -141,12 +143,12 @@ extension AnomalyReport {
     /// image, in the report's order) is set, scored by its pixel-map value.
     public func pixelMetrics(anomalous: [[Bool]]) throws -> DetectionMetrics {
         guard anomalous.count == images.count else {
-            throw LMConvError.invalidArgument(reason: "\(anomalous.count) pixel masks for \(images.count) images")
+            throw LMConvError.shapeMismatch(reason: "\(anomalous.count) pixel masks for \(images.count) images")
         }
         var positives: [Double] = [], negatives: [Double] = []
         for (image, mask) in zip(images, anomalous) {
             guard image.pixelMap.count == mask.count else {
-                throw LMConvError.invalidArgument(reason: "image \(image.index): a pixel map of \(image.pixelMap.count) values for a mask of \(mask.count)")
+                throw LMConvError.shapeMismatch(reason: "image \(image.index): a pixel map of \(image.pixelMap.count) values for a mask of \(mask.count)")
             }
             for (v, isAnomalous) in zip(image.pixelMap, mask) {
                 if isAnomalous { positives.append(v) } else { negatives.append(v) }

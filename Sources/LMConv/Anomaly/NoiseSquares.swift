@@ -8,7 +8,7 @@ extension ImageDataset {
     /// row-major flags per image.
     public func pastingNoiseSquares(size: Int, seed: UInt64) throws -> (images: ImageDataset, squares: [[Bool]]) {
         guard size >= 1, size <= height, size <= width else {
-            throw LMConvError.shapeMismatch(reason: "a noise square of \(size)x\(size) does not fit images of \(height)x\(width)")
+            throw LMConvError.invalidArgument(reason: "a noise square of \(size)x\(size) does not fit images of \(height)x\(width)")
         }
         var rng = Xoshiro256(seed: seed)
         var pixels = self.pixels
