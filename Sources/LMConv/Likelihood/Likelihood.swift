@@ -13,53 +13,62 @@ import Foundation
 public func negativeLogLikelihood(output: Tensor, target: Tensor, configuration cfg: ModelConfiguration,
                                   region: [Bool]? = nil, wantGradient: Bool = false) -> LikelihoodEvaluation {
     precondition(target.shape.count == 4 && target.shape[1] == cfg.channels, "target \(target.shape) does not fit the model")
-    let (B, C, H, W) = (target.shape[0], cfg.channels, target.shape[2], target.shape[3])
+    let (B, H, W) = (target.shape[0], target.shape[2], target.shape[3])
     let HW = H * W, OC = cfg.outputChannels
     precondition(output.shape == [OC, B, H, W], "output \(output.shape) does not fit the target \(target.shape)")
     precondition(region == nil || region!.count == HW)
+    var dOutput = wantGradient ? Tensor(shape: output.shape) : nil
+    let pixelLogProbability = dOutput == nil
+        ? pixelLogProbabilities(output: output, target: target, configuration: cfg, region: region, gradient: nil)
+        : dOutput!.withUnsafeMutableBufferPointer {
+            pixelLogProbabilities(output: output, target: target, configuration: cfg, region: region,
+                                  gradient: $0.baseAddress!)
+        }
     let N = B * HW
+    var perImage = [Double](repeating: 0, count: B)
+    for n in 0..<N { perImage[n / HW] -= pixelLogProbability[n] }
+    return LikelihoodEvaluation(perImageNLL: perImage, dOutput: dOutput)
+}
+
+/// log p of every pixel (B*HW, image-major) of `target` under `output`, 0 outside `region`; with `gradient`
+/// (OC, B, H, W), also minus each log-probability's derivative in the output. The one per-pixel loop of the
+/// likelihood: the image NLLs and the per-pixel maps both sum or read its values. Parallelises over pixels.
+func pixelLogProbabilities(output: Tensor, target: Tensor, configuration cfg: ModelConfiguration, region: [Bool]?,
+                           gradient grad: UnsafeMutablePointer<Float>?) -> [Double] {
+    let (B, C, H, W) = (target.shape[0], cfg.channels, target.shape[2], target.shape[3])
+    let HW = H * W, OC = cfg.outputChannels, N = B * HW
     // Half the spacing of the 2^n_bits levels in [-1, 1], so that the bins tile it. The reference hard-codes 1/255 for
     // one channel only because it trains one-channel models at 8 bits alone (main.py asserts n_bits == 8 for MNIST).
     let halfBin = halfBinWidth(cfg)
     var pixelLogProbability = [Double](repeating: 0, count: N)
-    var dOutput = wantGradient ? Tensor(shape: output.shape) : nil
     output.withUnsafeBufferPointer { out in
         target.withUnsafeBufferPointer { x in
             pixelLogProbability.withUnsafeMutableBufferPointer { lp in
                 let out = out.baseAddress!, x = x.baseAddress!, lp = lp.baseAddress!
-                let work = { (grad: UnsafeMutablePointer<Float>?) in
-                    parallelFor(N, minimumChunk: 64) { range in
-                        var params = [Double](repeating: 0, count: OC)   // this pixel's outputs
-                        var dParams = [Double](repeating: 0, count: OC)
-                        var values = [Double](repeating: 0, count: C)
-                        for n in range {
-                            let b = n / HW, q = n % HW
-                            if let region, !region[q] { continue }
-                            for o in 0..<OC { params[o] = Double(out[o * N + n]) }
-                            for c in 0..<C { values[c] = Double(x[(b * C + c) * HW + q]) }
-                            let logP: Double
-                            if cfg.binarize {
-                                logP = binaryLogProbability(params, value: values[0], gradient: &dParams)
-                            } else {
-                                logP = mixtureLogProbability(params, values: values, mixtures: cfg.mixtures,
-                                                             halfBin: halfBin, gradient: &dParams)
-                            }
-                            lp[n] = logP
-                            if let grad { for o in 0..<OC { grad[o * N + n] = Float(-dParams[o]) } }
+                parallelFor(N, minimumChunk: 64) { range in
+                    var params = [Double](repeating: 0, count: OC)   // this pixel's outputs
+                    var dParams = [Double](repeating: 0, count: OC)
+                    var values = [Double](repeating: 0, count: C)
+                    for n in range {
+                        let b = n / HW, q = n % HW
+                        if let region, !region[q] { continue }
+                        for o in 0..<OC { params[o] = Double(out[o * N + n]) }
+                        for c in 0..<C { values[c] = Double(x[(b * C + c) * HW + q]) }
+                        let logP: Double
+                        if cfg.binarize {
+                            logP = binaryLogProbability(params, value: values[0], gradient: &dParams)
+                        } else {
+                            logP = mixtureLogProbability(params, values: values, mixtures: cfg.mixtures,
+                                                         halfBin: halfBin, gradient: &dParams)
                         }
+                        lp[n] = logP
+                        if let grad { for o in 0..<OC { grad[o * N + n] = Float(-dParams[o]) } }
                     }
-                }
-                if dOutput != nil {
-                    dOutput!.withUnsafeMutableBufferPointer { work($0.baseAddress!) }
-                } else {
-                    work(nil)
                 }
             }
         }
     }
-    var perImage = [Double](repeating: 0, count: B)
-    for n in 0..<N { perImage[n / HW] -= pixelLogProbability[n] }
-    return LikelihoodEvaluation(perImageNLL: perImage, dOutput: dOutput)
+    return pixelLogProbability
 }
 
 /// log-softmax of two logits [pixel = −1, pixel = +1] at the observed value; gradient in `gradient` (2).

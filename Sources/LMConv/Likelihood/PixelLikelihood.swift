@@ -12,34 +12,10 @@ public func pixelNegativeLogLikelihoods(output: Tensor, target: Tensor, configur
     -> [Double]
 {
     precondition(target.shape.count == 4 && target.shape[1] == cfg.channels, "target \(target.shape) does not fit the model")
-    let (B, C, H, W) = (target.shape[0], cfg.channels, target.shape[2], target.shape[3])
-    let HW = H * W, OC = cfg.outputChannels, N = B * HW
-    precondition(output.shape == [OC, B, H, W], "output \(output.shape) does not fit the target \(target.shape)")
-    var nll = [Double](repeating: 0, count: N)
-    let halfBin = halfBinWidth(cfg)
-    output.withUnsafeBufferPointer { out in
-        target.withUnsafeBufferPointer { x in
-            nll.withUnsafeMutableBufferPointer { result in
-                let out = out.baseAddress!, x = x.baseAddress!, result = result.baseAddress!
-                parallelFor(N, minimumChunk: 64) { range in
-                    var params = [Double](repeating: 0, count: OC)   // this pixel's outputs
-                    var unusedGradient = [Double](repeating: 0, count: OC)
-                    var values = [Double](repeating: 0, count: C)
-                    for n in range {
-                        let b = n / HW, q = n % HW
-                        for o in 0..<OC { params[o] = Double(out[o * N + n]) }
-                        for c in 0..<C { values[c] = Double(x[(b * C + c) * HW + q]) }
-                        let logP = cfg.binarize
-                            ? binaryLogProbability(params, value: values[0], gradient: &unusedGradient)
-                            : mixtureLogProbability(params, values: values, mixtures: cfg.mixtures, halfBin: halfBin,
-                                                    gradient: &unusedGradient)
-                        result[n] = -logP
-                    }
-                }
-            }
-        }
-    }
-    return nll
+    let (B, H, W) = (target.shape[0], target.shape[2], target.shape[3])
+    precondition(output.shape == [cfg.outputChannels, B, H, W], "output \(output.shape) does not fit the target \(target.shape)")
+    return pixelLogProbabilities(output: output, target: target, configuration: cfg, region: nil, gradient: nil)
+        .map { -$0 }
 }
 
 extension LocallyMaskedPixelCNN {
