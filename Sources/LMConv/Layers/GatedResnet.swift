@@ -143,10 +143,11 @@ extension GatedResnet {
     /// input at this location; `term` is scratch for F*nb floats. On the calling thread.
     public static func stepHidden(_ w: StepWeights, _ x: UnsafeMutablePointer<Float>, skipConcatELU: UnsafePointer<Float>?,
                            filters F: Int, nb: Int, normalization: Normalization, inverseCount: Float,
-                           statistics: UnsafeMutablePointer<Float>, term: UnsafeMutablePointer<Float>) {
+                           statistics: UnsafeMutablePointer<Float>, term: UnsafeMutablePointer<Float>,
+                           arithmetic: StepArithmetic = .fast) {
         normalizationStep(normalization, x, channels: F, nb: nb, inverseCount: inverseCount, statistics: statistics)
         if let skipConcatELU, let ninSkip = w.ninSkip {
-            NetworkInNetwork.step(ninSkip, input: skipConcatELU, nb: nb, into: term, ldy: nb)
+            NetworkInNetwork.step(ninSkip, input: skipConcatELU, nb: nb, into: term, ldy: nb, arithmetic: arithmetic)
             for i in 0..<(F * nb) { x[i] += term[i] }
         }
     }
@@ -155,9 +156,9 @@ extension GatedResnet {
     /// output = og + norm(a) * σ(b). On the calling thread.
     public static func stepGate(_ h: UnsafeMutablePointer<Float>, output: UnsafeMutablePointer<Float>, filters F: Int,
                          nb: Int, normalization: Normalization, inverseCount: Float,
-                         statistics: UnsafeMutablePointer<Float>) {
+                         statistics: UnsafeMutablePointer<Float>, arithmetic: StepArithmetic = .fast) {
         normalizationStep(normalization, h, channels: F, nb: nb, inverseCount: inverseCount, statistics: statistics)
         let gate = h + F * nb
-        for i in 0..<(F * nb) { output[i] += h[i] * sigmoid(gate[i]) }
+        for i in 0..<(F * nb) { output[i] += h[i] * stepSigmoid(arithmetic, gate[i]) }
     }
 }

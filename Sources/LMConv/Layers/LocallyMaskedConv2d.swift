@@ -202,7 +202,7 @@ extension LocallyMaskedConv2d {
     /// inside a parallel region). `columns` holds at least KK*C*nb floats.
     public static func step(_ w: StepWeights, taps table: TapTable, at q: Int, input x: UnsafePointer<Float>, batch B: Int,
                      b0: Int, nb: Int, into y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
-                     rowChunks: Int = 1) {
+                     rowChunks: Int = 1, arithmetic: StepArithmetic = .fast) {
         let C = w.inputChannels, OC = w.outputChannels, KK = w.taps
         let t0 = table.start[q], n = table.start[q + 1] - t0
         for o in 0..<OC {
@@ -241,9 +241,9 @@ extension LocallyMaskedConv2d {
                     let j0 = table.tap[t0 + a]
                     var length = 1
                     while a + length < n && table.tap[t0 + a + length] == j0 + length { length += 1 }
-                    singleThreadedGEMM(transposeA: .none, transposeB: .none, m: rows.count, n: nb, k: length * C,
-                                       alpha: 1, a: weight + rows.lowerBound * KK * C + j0 * C, lda: KK * C,
-                                       b: columns + a * C * nb, ldb: nb, beta: 1, c: y + rows.lowerBound * nb, ldc: nb)
+                    stepMatrixProduct(arithmetic, m: rows.count, n: nb, k: length * C,
+                                      a: weight + rows.lowerBound * KK * C + j0 * C, lda: KK * C,
+                                      b: columns + a * C * nb, ldb: nb, c: y + rows.lowerBound * nb, ldc: nb)
                     a += length
                 }
             }
@@ -260,7 +260,8 @@ extension LocallyMaskedConv2d {
     /// column l*B + b. One GEMM over all K*K taps, those the mask does not let through gathered as zeros. On the
     /// calling thread. `columns` holds at least KK*C*L*B floats.
     public static func step(_ w: StepWeights, taps table: TapTable, tile: [Int], input x: UnsafePointer<Float>, batch B: Int,
-                     into y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>) {
+                     into y: UnsafeMutablePointer<Float>, columns: UnsafeMutablePointer<Float>,
+                     arithmetic: StepArithmetic = .fast) {
         let C = w.inputChannels, OC = w.outputChannels, KK = w.taps, N = tile.count * B
         columns.update(repeating: 0, count: KK * C * N)
         for (l, q) in tile.enumerated() {
@@ -283,8 +284,8 @@ extension LocallyMaskedConv2d {
             }
         }
         w.weight.withUnsafeBufferPointer { weight in
-            singleThreadedGEMM(transposeA: .none, transposeB: .none, m: OC, n: N, k: KK * C, alpha: 1,
-                               a: weight.baseAddress!, lda: KK * C, b: columns, ldb: N, beta: 1, c: y, ldc: N)
+            stepMatrixProduct(arithmetic, m: OC, n: N, k: KK * C, a: weight.baseAddress!, lda: KK * C,
+                              b: columns, ldb: N, c: y, ldc: N)
         }
     }
 }

@@ -101,12 +101,11 @@ extension NetworkInNetwork {
     /// y (OC, ·) = W x + b at one location for nb images: x (C, nb) with row stride nb, y with row stride `ldy`.
     /// On the calling thread.
     public static func step(_ w: StepWeights, input x: UnsafePointer<Float>, nb: Int, into y: UnsafeMutablePointer<Float>,
-                     ldy: Int) {
+                     ldy: Int, arithmetic: StepArithmetic = .fast) {
         for o in 0..<w.outputChannels { (y + o * ldy).update(repeating: w.bias[o], count: nb) }
         w.weight.withUnsafeBufferPointer { weight in
-            singleThreadedGEMM(transposeA: .none, transposeB: .none, m: w.outputChannels, n: nb, k: w.inputChannels,
-                               alpha: 1, a: weight.baseAddress!, lda: w.inputChannels, b: x, ldb: nb, beta: 1, c: y,
-                               ldc: ldy)
+            stepMatrixProduct(arithmetic, m: w.outputChannels, n: nb, k: w.inputChannels, a: weight.baseAddress!,
+                              lda: w.inputChannels, b: x, ldb: nb, c: y, ldc: ldy)
         }
     }
 }

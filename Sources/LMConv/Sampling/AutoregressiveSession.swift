@@ -36,6 +36,8 @@ public final class AutoregressiveSession {
     public private(set) var completedSteps = 0
     /// The channel of the next pixel that ``accept(levels:)`` takes (0 for one-channel models).
     public private(set) var nextChannel = 0
+    /// How the network's steps compute (``StepArithmetic``).
+    public let arithmetic: StepArithmetic
     /// Whether ``cancel()`` was called.
     public private(set) var isCancelled = false
 
@@ -53,8 +55,10 @@ public final class AutoregressiveSession {
     ///   - order: an order over H x W that visits every observed pixel before any other.
     ///   - context: how the observed pixels condition the rest: through the order's own masks (the reference's
     ///     protocol; each pixel sees the pixels before it in the order) or marked observed in every mask.
+    ///   - arithmetic: `.fast` (BLAS, libm) or `.portable`: output parameters identical to the bit on every
+    ///     machine, for each image whatever the batch it is in and the thread count (what a codec needs).
     public init(model: LocallyMaskedPixelCNN, images: Tensor, observed: [Bool]?, order: GenerationOrder,
-                context: ContextProtocol = .reference) throws {
+                context: ContextProtocol = .reference, arithmetic: StepArithmetic = .fast) throws {
         let cfg = model.configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels, images.shape[0] >= 1 else {
             throw LMConvError.shapeMismatch(reason: "images of shape \(images.shape) do not fit the model's \(cfg.channels) channels")
@@ -89,7 +93,8 @@ public final class AutoregressiveSession {
         }
         self.images = x
         steps = order.rowMajorIndices.filter { !(observed?[$0] ?? false) }
-        network = IncrementalNetwork(model: model, masks: masks, batch: B, height: H, width: W)
+        network = IncrementalNetwork(model: model, masks: masks, batch: B, height: H, width: W, arithmetic: arithmetic)
+        self.arithmetic = arithmetic
         network.setImages(x)
         parameterBuffer = .allocate(capacity: cfg.outputChannels * B)
         parameterBuffer.initialize(repeating: 0, count: cfg.outputChannels * B)

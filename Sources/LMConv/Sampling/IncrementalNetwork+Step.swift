@@ -51,14 +51,14 @@ extension IncrementalNetwork {
             let (w, _, mask) = stage.convolution
             LocallyMaskedConv2d.step(w, taps: tables[mask.rawValue], at: q, input: maps[stageInputs[index]],
                                      batch: batch, b0: b0, nb: nb, into: convolutionBlock(stage, s),
-                                     columns: s.columns, rowChunks: rowChunks)
+                                     columns: s.columns, rowChunks: rowChunks, arithmetic: arithmetic)
             finish(stage, at: q, b0: b0, nb: nb, scratch: s)
         }
         // out = nin_out(elu(u)) at q.
         let u = s.first
         readValue(finalValue, at: q, b0: b0, nb: nb, into: u)
         for i in 0..<(filters * nb) { u[i] = fastELU(u[i]) }
-        NetworkInNetwork.step(output, input: u, nb: nb, into: parameters + b0, ldy: batch)
+        NetworkInNetwork.step(output, input: u, nb: nb, into: parameters + b0, ldy: batch, arithmetic: arithmetic)
     }
 
     /// Computes every layer's features at the observed locations, layer by layer (each layer over all of them
@@ -87,7 +87,7 @@ extension IncrementalNetwork {
                 for t in stride(from: chunk, to: tiles.count, by: threads) {
                     let tile = tiles[t], n = tile.count * batch
                     LocallyMaskedConv2d.step(w, taps: tables[mask.rawValue], tile: tile, input: maps[stageInputs[index]],
-                                             batch: batch, into: output, columns: columns)
+                                             batch: batch, into: output, columns: columns, arithmetic: arithmetic)
                     let block = convolutionBlock(stage, s)
                     for (l, q) in tile.enumerated() {
                         for o in 0..<w.outputChannels {
@@ -122,14 +122,14 @@ extension IncrementalNetwork {
             GatedResnet.stepHidden(w, s.first, skipConcatELU: skip == nil ? nil : UnsafePointer(s.second),
                                    filters: F, nb: nb, normalization: normalization,
                                    inverseCount: tables[MaskKind.undilated.rawValue].inverseCount[q],
-                                   statistics: s.statistics, term: s.third)
+                                   statistics: s.statistics, term: s.third, arithmetic: arithmetic)
             writeConcatELU(s.first, toMap: hidden, at: q, b0: b0, nb: nb)
 
         case .resnetOutput(_, let og, let output):
             readValue(og, at: q, b0: b0, nb: nb, into: s.first)
             GatedResnet.stepGate(s.second, output: s.first, filters: F, nb: nb, normalization: normalization,
                                  inverseCount: tables[MaskKind.undilated.rawValue].inverseCount[q],
-                                 statistics: s.statistics)
+                                 statistics: s.statistics, arithmetic: arithmetic)
             writeValue(output, at: q, b0: b0, nb: nb, from: s.first)
         }
     }

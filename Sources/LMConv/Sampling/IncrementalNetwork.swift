@@ -81,12 +81,15 @@ final class IncrementalNetwork {
     private(set) var maps: [UnsafeMutablePointer<Float>] = []
     private(set) var mapChannels: [Int] = []
     let threading: Threading
+    /// How steps compute their matrix products and sigmoids (``StepArithmetic``).
+    let arithmetic: StepArithmetic
     let scratch: [FeatureScratch]
 
     init(model: LocallyMaskedPixelCNN, masks: OrderMasks, batch B: Int, height H: Int, width W: Int,
-         threading: Threading = .automatic) {
+         threading: Threading = .automatic, arithmetic: StepArithmetic = .fast) {
         let cfg = model.configuration, store = model.parameters, plan = model.plan
         configuration = cfg
+        self.arithmetic = arithmetic
         batch = B
         height = H
         width = W
