@@ -58,7 +58,9 @@ let package = Package(
                 "LMConvTensor", "SystemZlib", "CPNGShim", "CJPEGShim", "LMConvDistributed",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
-            ]
+            ],
+            // The codec's default models (ShippedCodecModel), copied beside the executable.
+            resources: [.copy("Resources/CodecModels")]
         ),
         // The command-line tool: thin commands over the library.
         .executableTarget(

@@ -3,37 +3,6 @@ import Foundation
 // Compressing a set of images into an LMCFile and back: the order choice per image (`--orders K`), the pixel CRCs,
 // and the accounting that `lmconv compress` reports.
 
-/// Images of one geometry, 8-bit values, (N, C, H, W), with optional file names.
-public struct CodecImages: Equatable, Sendable {
-    public var channels: Int
-    public var height: Int
-    public var width: Int
-    /// (N, C, H, W) pixel values.
-    public var pixels: [UInt8]
-    /// One name per image (nil entries: unnamed), or empty for none.
-    public var names: [String?]
-
-    public init(channels: Int, height: Int, width: Int, pixels: [UInt8], names: [String?] = []) {
-        precondition(channels > 0 && height > 0 && width > 0 && pixels.count % (channels * height * width) == 0)
-        precondition(names.isEmpty || names.count == pixels.count / (channels * height * width))
-        self.channels = channels
-        self.height = height
-        self.width = width
-        self.pixels = pixels
-        self.names = names
-    }
-
-    /// The images of a dataset, unnamed.
-    public init(_ dataset: ImageDataset) {
-        self.init(channels: dataset.channels, height: dataset.height, width: dataset.width, pixels: dataset.pixels)
-    }
-
-    public var count: Int { pixels.count / imageSize }
-    public var imageSize: Int { channels * height * width }
-    public func image(_ i: Int) -> ArraySlice<UInt8> { pixels[(i * imageSize)..<((i + 1) * imageSize)] }
-    public func name(_ i: Int) -> String? { names.isEmpty ? nil : names[i] }
-}
-
 /// What compressing cost, image by image.
 public struct CompressionReport: Sendable {
     /// Per image: the chosen order's index and the coded bytes of every order tried (in the order list's order).

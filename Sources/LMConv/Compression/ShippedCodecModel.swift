@@ -1,0 +1,43 @@
+import Foundation
+
+/// The models that ship with the package for `lmconv compress` without `--model` (docs/RUNS.md says how they were
+/// trained): an 8-bit grayscale and a binary model of Fashion-MNIST's training images.
+public enum ShippedCodecModel: String, CaseIterable, Sendable {
+    /// 8-bit grayscale images.
+    case gray8 = "fmnist-gray8"
+    /// Images whose pixels are all 0 or 255 (thresholded scans, binarized digits).
+    case binary = "fmnist-binary"
+
+    /// The model's file name in the resource folder.
+    public var fileName: String { rawValue + ".safetensors" }
+
+    /// Where the shipped models are looked for, in order: $LMCONV_CODEC_MODELS; the resource folder SwiftPM copies
+    /// beside the executable (`swift-lmconv_LMConv.resources/CodecModels`); the package's source tree
+    /// (Sources/LMConv/Resources/CodecModels), for builds run where they were made.
+    public static var searchDirectories: [String] {
+        var directories: [String] = []
+        if let custom = ProcessInfo.processInfo.environment["LMCONV_CODEC_MODELS"], !custom.isEmpty { directories.append(custom) }
+        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
+        for bundle in ["swift-lmconv_LMConv.resources", "swift-lmconv_LMConv.bundle/Contents/Resources", "swift-lmconv_LMConv.bundle"] {
+            directories.append(executable.appendingPathComponent(bundle).appendingPathComponent("CodecModels").path)
+        }
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        directories.append(sources.appendingPathComponent("Resources/CodecModels").path)
+        return directories
+    }
+
+    /// The model's file, or nil when it is not installed.
+    public var path: String? {
+        Self.searchDirectories.map { ($0 as NSString).appendingPathComponent(fileName) }
+            .first { FileManager.default.fileExists(atPath: $0) }
+    }
+
+    /// The shipped model for images: binary when every pixel is 0 or 255, 8-bit grayscale otherwise. Throws for RGB
+    /// images (no RGB model ships: pass a checkpoint).
+    public static func choice(for images: CodecImages) throws -> ShippedCodecModel {
+        guard images.channels == 1 else {
+            throw LMConvError.invalidArgument(reason: "no default model for RGB images ships with lmconv: pass --model with an RGB checkpoint")
+        }
+        return images.pixels.allSatisfy { $0 == 0 || $0 == 255 } ? .binary : .gray8
+    }
+}
