@@ -31,11 +31,15 @@ private func isDirectory(_ url: URL) -> Bool {
     return FileManager.default.fileExists(atPath: url.path, isDirectory: &d) && d.boolValue
 }
 
-/// Runs `lmconv` with `arguments` and standard input closed; returns its exit status, stdout and stderr.
-public func runLMConv(_ arguments: [String]) throws -> ToolResult {
+/// Runs `lmconv` with `arguments` and standard input closed, with `environment` added to this process's;
+/// returns its exit status, stdout and stderr.
+public func runLMConv(_ arguments: [String], environment: [String: String] = [:]) throws -> ToolResult {
     let process = Process()
     process.executableURL = lmconvExecutable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     // Output goes to files rather than pipes, so a chatty child can never block on a full pipe.
     let temporary = FileManager.default.temporaryDirectory
     let outURL = temporary.appendingPathComponent("lmconv-out-\(UUID().uuidString)")
