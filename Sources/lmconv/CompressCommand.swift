@@ -8,8 +8,9 @@ struct CompressCommand: ParsableCommand {
         commandName: "compress",
         abstract: "Compress images losslessly into a .lmc file with a model's pixel distributions.",
         discussion: """
-            Inputs: PNG files (their names are kept), folders of PNGs, IDX, .npy and CIFAR-10 binary files, all of \
-            one size. Without --model, a shipped Fashion-MNIST model is used: the binary one when every pixel is 0 \
+            Inputs: PNG files (their names are kept), folders of PNGs, IDX, .npy and CIFAR-10 binary files, or \
+            dataset sources (fashion-mnist: its test images; mnist-5k-test; fashion-mnist@bits1: thresholded at \
+            128), all of one size. Without --model, a shipped Fashion-MNIST model is used: the binary one when every pixel is 0 \
             or 255, the 8-bit grayscale one otherwise. --orders K tries the model's first K generation orders for \
             each image and keeps the shortest code. The file decodes identically on any machine (docs/FORMAT.md).
             """)
@@ -25,6 +26,12 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Generation orders to try per image (the first K of the model's); the shortest is kept.")
     var orders: Int = 1
 
+    @Option(help: "Skip the first N images of the inputs.")
+    var skip: Int = 0
+
+    @Option(help: "Compress at most N images (after --skip).")
+    var limit: Int?
+
     @Flag(help: "Decode the result before writing it and fail unless every image comes back exactly.")
     var verify = false
 
@@ -35,12 +42,18 @@ struct CompressCommand: ParsableCommand {
 
     func validate() throws {
         if orders < 1 { throw ValidationError("--orders must be at least 1, got \(orders)") }
+        if skip < 0 { throw ValidationError("--skip must be >= 0, got \(skip)") }
+        if let limit, limit < 1 { throw ValidationError("--limit must be >= 1, got \(limit)") }
     }
 
     func run() throws {
         threadOptions.apply()
         try checkOutputFile(output)
-        let images = try CodecImages.load(inputs)
+        var images = try CodecImages.load(inputs)
+        if skip > 0 || limit != nil {
+            images = images.slice(skip..<(limit.map { skip + $0 } ?? Int.max))
+            guard images.count > 0 else { throw LMConvError.invalidOption(name: "--skip", value: "\(skip)", reason: "leaves no images") }
+        }
         let modelPath = try codecOptions.model ?? codecOptions.shippedPath(ShippedCodecModel.choice(for: images))
         let codec = try forOption("--model") { try codecOptions.codec(path: modelPath) }
         let started = Date()

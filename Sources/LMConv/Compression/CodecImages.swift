@@ -30,6 +30,14 @@ public struct CodecImages: Equatable, Sendable {
     }
 
     public var count: Int { pixels.count / imageSize }
+
+    /// Images `range` (clamped to the images there are), with their names.
+    public func slice(_ range: Range<Int>) -> CodecImages {
+        let r = min(range.lowerBound, count)..<min(range.upperBound, count)
+        return CodecImages(channels: channels, height: height, width: width,
+                           pixels: Array(pixels[(r.lowerBound * imageSize)..<(r.upperBound * imageSize)]),
+                           names: names.isEmpty ? [] : Array(names[r]))
+    }
     public var imageSize: Int { channels * height * width }
     public func image(_ i: Int) -> ArraySlice<UInt8> { pixels[(i * imageSize)..<((i + 1) * imageSize)] }
     public func name(_ i: Int) -> String? { names.isEmpty ? nil : names[i] }
@@ -37,7 +45,9 @@ public struct CodecImages: Equatable, Sendable {
 
 extension CodecImages {
     /// The images of every input in turn: a PNG file (named by its file name), a folder (its PNG files by name, or
-    /// its CIFAR-10 batches), or a dataset file (IDX, .npy, CIFAR-10 .bin; unnamed). All must share one size and
+    /// its CIFAR-10 batches), a dataset file (IDX, .npy, CIFAR-10 .bin; unnamed), or a dataset source that is not a
+    /// file (``ImageDataset/load(source:split:)``: `fashion-mnist` for its test images, `mnist-5k-test`, with
+    /// preparations such as `@bits1`; unnamed). All must share one size and
     /// channel count. PNGs with an alpha channel or 16-bit samples are refused: the codec keeps 8-bit gray or RGB
     /// values only, so it could not restore them.
     public static func load(_ paths: [String]) throws -> CodecImages {
@@ -62,6 +72,11 @@ extension CodecImages {
     }
 
     private static func loadOne(_ path: String) throws -> [CodecImages] {
+        guard FileManager.default.fileExists(atPath: path) else {
+            // A dataset source: fashion-mnist (its test images), mnist-5k-test, a path with a preparation
+            // (fashion-mnist@bits1: thresholded at 128), ...
+            return [CodecImages(try ImageDataset.load(source: path, split: .test))]
+        }
         let kind = try FileKind.at(path: path)
         if kind == .folder {
             let pngs = try ImageDataset.imageFiles(in: path, extensions: ["png"])
