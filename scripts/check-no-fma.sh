@@ -7,7 +7,7 @@
 # A control function that asks for an FMA explicitly (addingProduct) must show one, proving the check can fail.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-src="$root/Sources/LMConv/Compression"
+src="$root/Sources/LMConv/Compression" arithmetic="$root/Sources/LMConv/Arithmetic"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -20,8 +20,8 @@ EOF
 cat > "$work/Control.swift" <<'EOF'
 public func fmaControl(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }
 EOF
-sed '/^import LMConvTensor$/d' "$src/PortableKernels.swift" > "$work/PortableKernels.swift"
-files=("$src/PortableMath.swift" "$src/FrequencyQuantization.swift" "$src/DiscretizedLogisticMixture.swift"
+sed '/^import LMConvTensor$/d' "$arithmetic/PortableKernels.swift" > "$work/PortableKernels.swift"
+files=("$arithmetic/PortableMath.swift" "$arithmetic/PortableLogisticCDF.swift" "$src/FrequencyQuantization.swift" "$src/DiscretizedLogisticMixture.swift"
        "$work/PortableKernels.swift" "$work/Stubs.swift" "$work/Control.swift")
 fma='v?f(n)?m(add|sub)[0-9]*[sp][sd]'
 status=0

@@ -47,6 +47,10 @@ struct BenchCommand: ParsableCommand {
                 print(String(format: "sampling a batch: incremental %.2f s, naive %.1f s (extrapolated), %.0fx",
                              fast, naive, naive / fast))
             }
+            if let encode = report.codecEncodeBatchSeconds, let decode = report.codecDecodeBatchSeconds {
+                print(String(format: "codec (portable arithmetic), the same batch: encode %.2f s, decode %.2f s (%.1f images/s)",
+                             encode, decode, Double(batchSize) / decode))
+            }
         }
     }
 }

@@ -17,6 +17,10 @@ public struct BenchmarkReport: Codable, Sendable {
     public var peakRSSMegabytes: Double
     public var sampleBatchSeconds: Double?
     public var naiveSampleBatchSeconds: Double?
+    /// The codec (portable arithmetic) encoding and decoding the batch: one image's pixels per sub-pixel, as
+    /// sampling, so the difference to ``sampleBatchSeconds`` is the portable arithmetic's cost.
+    public var codecEncodeBatchSeconds: Double?
+    public var codecDecodeBatchSeconds: Double?
 
     enum CodingKeys: String, CodingKey {
         case configuration, batchSize = "batch_size", parameterCount = "parameters", threads
@@ -25,6 +29,7 @@ public struct BenchmarkReport: Codable, Sendable {
         case gflopPerForward = "gflop_per_forward", trainGflops = "train_gflops", sgemmGflops = "sgemm_gflops"
         case efficiency, peakRSSMegabytes = "peak_rss_mb", sampleBatchSeconds = "sample_batch_s"
         case naiveSampleBatchSeconds = "naive_sample_batch_s"
+        case codecEncodeBatchSeconds = "codec_encode_batch_s", codecDecodeBatchSeconds = "codec_decode_batch_s"
     }
 }
 
@@ -142,6 +147,7 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
     let sgemm = measureSGEMM()
     let trainGflops = work.trainStepFlop / trainStep / 1e9
     var sampleSeconds: Double? = nil, naiveSampleSeconds: Double? = nil
+    var encodeSeconds: Double? = nil, decodeSeconds: Double? = nil
     if sampling {
         let task = SamplingTask(order: order, count: batchSize, configuration: cfg)
         sampleSeconds = try measureSeconds { _ = try model.sample(task, rng: &rng) }
@@ -155,6 +161,20 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
         naiveSampleSeconds = partial * Double(pixels) / Double(k)
         log?("naive sampling: \(String(format: "%.3f", partial)) s for \(k) pixels -> "
             + "\(String(format: "%.1f", naiveSampleSeconds!)) s for the batch (extrapolated)")
+        // The codec on the same batch in one network batch, its portable arithmetic against the sampler's.
+        var codec = try ModelCodec(model: model, orders: OrderSpecification(names: ["s_curve"], variants: 1))
+        codec.batchSize = batchSize
+        // The data as pixel values the model codes exactly: 0/255, or the n-bit levels' values.
+        let top = Double((1 << cfg.nBits) - 1)
+        let codecPixels = data.pixels.map { v -> UInt8 in
+            cfg.binarize ? (v >= 128 ? 255 : 0) : UInt8((Double(Int(v) >> (8 - cfg.nBits)) * 255 / top).rounded())
+        }
+        let images = CodecImages(channels: cfg.channels, height: cfg.height, width: cfg.width, pixels: codecPixels)
+        var file: LMCFile?
+        encodeSeconds = try measureSeconds { file = try codec.compress(images).0 }
+        decodeSeconds = try measureSeconds { _ = try codec.decompress(file!, source: "bench") }
+        log?("codec (portable arithmetic) on \(batchSize) images: encode \(String(format: "%.3f", encodeSeconds!)) s, "
+            + "decode \(String(format: "%.3f", decodeSeconds!)) s")
     }
     return BenchmarkReport(
         configuration: cfg, batchSize: batchSize, parameterCount: model.parameters.totalCount,
@@ -162,5 +182,6 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
         trainImagesPerSecond: Double(batchSize) / trainStep, gflopPerTrainStep: work.trainStepFlop / 1e9,
         gflopPerForward: work.forwardFlop / 1e9, trainGflops: trainGflops, sgemmGflops: sgemm,
         efficiency: trainGflops / sgemm, peakRSSMegabytes: peakResidentMegabytes(),
-        sampleBatchSeconds: sampleSeconds, naiveSampleBatchSeconds: naiveSampleSeconds)
+        sampleBatchSeconds: sampleSeconds, naiveSampleBatchSeconds: naiveSampleSeconds,
+        codecEncodeBatchSeconds: encodeSeconds, codecDecodeBatchSeconds: decodeSeconds)
 }

@@ -43,15 +43,19 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
         var edges = [Double](repeating: 0, count: l - 1)
         for i in 0..<(l - 1) { edges[i] = Double(2 * i + 1) / denominator - 1 }
         var p = [Double](repeating: 0, count: l)
+        var cdf = [Double](repeating: 0, count: l - 1)
         for k in 0..<m {
             let weight = weights[k] / weightSum
+            // A component of weight below 1e-15 moves no level's probability by a frequency unit (2^-24).
+            if weight < 1e-15 { continue }
             let inverseScale = PortableMath.exp(-Swift.max(logScales[k], -7))
             let mean = means[k]
+            // The component's CDF at every upper edge (a loop the compiler vectorises), then the differences.
+            for i in 0..<(l - 1) { cdf[i] = PortableMath.logisticCDF(inverseScale * (edges[i] - mean)) }
             var below = 0.0   // the component's CDF at the lower edge of the current level
             for i in 0..<(l - 1) {
-                let cdf = PortableMath.sigmoid(inverseScale * (edges[i] - mean))
-                p[i] += weight * (cdf - below)
-                below = cdf
+                p[i] += weight * (cdf[i] - below)
+                below = cdf[i]
             }
             p[l - 1] += weight * (1 - below)
         }

@@ -42,9 +42,8 @@ extension ModelCodec {
         for k in 0..<ordersToTry {
             var encoders = [RANSEncoder](repeating: RANSEncoder(reservingCapacity: images.imageSize), count: N)
             var bits = [Double](repeating: 0, count: N)
-            try run(count: N, height: H, width: W, order: candidates[k]) { i, position, distribution in
+            try run(count: N, height: H, width: W, order: candidates[k]) { i, position, table in
                 let level = levels[i][position]
-                let table = distribution.frequencyTable()
                 try encoders[i].encode(level: level, under: .frequencies(table), source: "\(source): image \(i), sub-pixel \(position)")
                 bits[i] -= log2(Double(table.frequencies[level]) / Double(RANS.totalFrequency))
                 return level
@@ -89,8 +88,8 @@ extension ModelCodec {
         for (orderIndex, members) in groups {
             var decoders = try members.map { i in try RANSDecoder(file.images[i].data, source: "\(source): image \(i)") }
             var levels = [[Int]](repeating: [Int](repeating: 0, count: size), count: members.count)
-            try run(count: members.count, height: g.height, width: g.width, order: candidates[orderIndex]) { m, position, distribution in
-                let level = try decoders[m].decodeLevel(under: distribution)
+            try run(count: members.count, height: g.height, width: g.width, order: candidates[orderIndex]) { m, position, table in
+                let level = try decoders[m].decode(in: table)
                 levels[m][position] = level
                 return level
             }

@@ -82,10 +82,12 @@ public struct ModelCodec {
     // MARK: - The coding loop
 
     /// Runs the model over `count` images of H x W in `order`, sub-pixel by sub-pixel; `code(image, position,
-    /// distribution)` codes or decodes sub-pixel `position` ((C, H, W) layout) of an image and returns its level.
-    /// Images are batched ``batchSize`` at a time; each batch is one session in the portable arithmetic.
+    /// table)` codes or decodes sub-pixel `position` ((C, H, W) layout) of an image under its frequencies and returns
+    /// its level. Images are batched ``batchSize`` at a time; each batch is one session in the portable arithmetic.
+    /// The frequency tables of a step's images are computed in parallel (each image's alone, so the thread count
+    /// cannot change them); the coding itself is serial and cheap.
     func run(count: Int, height H: Int, width W: Int, order: GenerationOrder,
-             code: (_ image: Int, _ position: Int, _ distribution: CodecDistribution) throws -> Int) throws {
+             code: (_ image: Int, _ position: Int, _ table: FrequencyTable) throws -> Int) throws {
         let cfg = model.configuration, C = cfg.channels, HW = H * W
         var first = 0
         while first < count {
@@ -93,14 +95,22 @@ public struct ModelCodec {
             let session = try AutoregressiveSession(model: model, images: Tensor(shape: [B, C, H, W]), observed: nil,
                                                     order: order, arithmetic: .portable)
             var earlier = [[Int]](repeating: [], count: B)
+            var tables = [FrequencyTable?](repeating: nil, count: B)
             while let q = session.nextPixel {
                 let parameters = try session.outputParameters()          // (B, OC), once per pixel
                 for c in 0..<C {
+                    let known = earlier
+                    tables.withUnsafeMutableBufferPointer { tables in
+                        parallelFor(B, minimumChunk: 1) { images in
+                            for b in images {
+                                tables[b] = CodecDistribution(parameters: parameters[b], configuration: cfg, channel: c,
+                                                              earlierLevels: known[b]).frequencyTable()
+                            }
+                        }
+                    }
                     var levels = [Int](repeating: 0, count: B)
                     for b in 0..<B {
-                        let distribution = CodecDistribution(parameters: parameters[b], configuration: cfg, channel: c,
-                                                             earlierLevels: earlier[b])
-                        levels[b] = try code(first + b, c * HW + q, distribution)
+                        levels[b] = try code(first + b, c * HW + q, tables[b]!)
                         earlier[b].append(levels[b])
                     }
                     try session.accept(levels: levels)
