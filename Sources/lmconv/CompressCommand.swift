@@ -77,7 +77,10 @@ struct CompressCommand: ParsableCommand {
             output: output, model: modelPath, images: images.count, channels: images.channels, height: images.height,
             width: images.width, fileBytes: report.fileBytes, codedBytes: report.codedBytes,
             bitsPerPixel: Double(8 * report.fileBytes) / pixels, codedBitsPerPixel: Double(8 * report.codedBytes) / pixels,
-            informationBitsPerPixel: report.informationBits / pixels, ordersTried: orders,
+            informationBitsPerPixel: report.informationBits / pixels,
+            streamExcessPercent: 100 * (Double(8 * (report.codedBytes - 8 * images.count)) - report.informationBits)
+                / max(report.informationBits, 1),
+            ordersTried: orders,
             singleOrderBytes: report.bytesPerOrder.reduce(0) { $0 + $1[0] }, chosenOrders: report.chosenOrder,
             encodeSeconds: encodeSeconds, verified: verify, decodeSeconds: decodeSeconds)
         if json {
@@ -104,6 +107,8 @@ struct CompressionSummary: Encodable {
     var codedBitsPerPixel: Double
     /// The model's information content under the chosen orders: what an ideal coder would spend.
     var informationBitsPerPixel: Double
+    /// How much the rANS streams, without their 8-byte final states, exceed the information content, in percent.
+    var streamExcessPercent: Double
     var ordersTried: Int
     /// Coded bytes had every image used the first order.
     var singleOrderBytes: Int
@@ -116,6 +121,7 @@ struct CompressionSummary: Encodable {
         case output, model, images, channels, height, width, verified
         case fileBytes = "file_bytes", codedBytes = "coded_bytes", bitsPerPixel = "bits_per_pixel"
         case codedBitsPerPixel = "coded_bits_per_pixel", informationBitsPerPixel = "information_bits_per_pixel"
+        case streamExcessPercent = "stream_excess_percent"
         case ordersTried = "orders_tried", singleOrderBytes = "single_order_bytes", chosenOrders = "chosen_orders"
         case encodeSeconds = "encode_seconds", decodeSeconds = "decode_seconds"
     }
@@ -125,7 +131,8 @@ struct CompressionSummary: Encodable {
             "\(images) image\(images == 1 ? "" : "s") of \(channels)x\(height)x\(width) -> \(output): \(fileBytes) bytes, "
                 + String(format: "%.4f", bitsPerPixel) + " bits per pixel (coded data "
                 + String(format: "%.4f", codedBitsPerPixel) + ", model information content "
-                + String(format: "%.4f", informationBitsPerPixel) + ")",
+                + String(format: "%.4f", informationBitsPerPixel) + "; the streams beyond their 8-byte final states exceed it by "
+                + String(format: "%.3f", streamExcessPercent) + "%)",
             "model: \(model)",
         ]
         if ordersTried > 1 {
