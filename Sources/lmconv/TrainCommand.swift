@@ -252,7 +252,7 @@ struct TrainCommand: JobCommand {
             if let initFrom {
                 let what = initFrom.checkpoint.optimizerMoments == nil ? "its weights (it has no optimizer state)"
                     : initFrom.resetOptimizer ? "its weights, Adam afresh (--reset-optimizer)"
-                    : "its weights and Adam state (step \(initFrom.checkpoint.training.map { $0.optimizerStep ?? $0.step } ?? 0))"
+                    : "its weights and Adam state (step \(initFrom.checkpoint.training.map { $0.optimizerStep ?? $0.step } ?? initFrom.checkpoint.optimizerStep ?? 0))"
                 say("initialising from \(initFrom.source): \(what)")
             }
             run = try TrainingRun.start(directory: directory, configuration: cfg, orders: orders, options: options,

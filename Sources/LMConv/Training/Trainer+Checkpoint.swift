@@ -37,7 +37,7 @@ extension Trainer {
         }
         adam.firstMoment = try flat(moments.first, what: "optimizer state", source: source)
         adam.secondMoment = try flat(moments.second, what: "optimizer state", source: source)
-        adam.step = checkpoint.training.map { $0.optimizerStep ?? $0.step } ?? 0
+        adam.step = checkpoint.training.map { $0.optimizerStep ?? $0.step } ?? checkpoint.optimizerStep ?? 0
     }
 
     /// Named tensors of every parameter's shape in the store's flat layout.
