@@ -123,8 +123,8 @@ struct TrainCommand: JobCommand {
     @Option(help: "Evaluate on the first N test images only (default 1000).")
     var evalLimit: Int?
 
-    @Option(help: ArgumentHelp("Evaluate with the first K training orders (default 1: order 0, fast; the ensemble "
-                               + "of all is lmconv evaluate's default)."))
+    @Option(help: ArgumentHelp("Evaluate with the first K training orders (of --order-indices when given; default 1: "
+                               + "fast; the ensemble of all is lmconv evaluate's default)."))
     var evalOrders: Int?
 
     @Option(help: "Append a train record to metrics.jsonl every N steps (default 10).")

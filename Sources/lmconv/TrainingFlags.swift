@@ -44,7 +44,7 @@ struct TrainingFlags: ParsableArguments {
     var keepEvery: Int?
 
     @Option(help: ArgumentHelp("Write DIR/samples-step-N.png (samples of the evaluated weights, first training "
-                               + "order) every N steps.", valueName: "N"))
+                               + "order) every N steps (PixelCNN++: H*W whole forward passes each).", valueName: "N"))
     var sampleEvery: Int?
 
     @Option(help: ArgumentHelp("Images in each --sample-every picture (default 16).", valueName: "K"))

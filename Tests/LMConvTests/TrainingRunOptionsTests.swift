@@ -51,6 +51,12 @@ final class TrainingRunOptionsTests: XCTestCase {
         let info = try XCTUnwrap(try TrainingRun.info(in: run.directory))
         XCTAssertEqual(info.schedule.keepEvery, 2)
         XCTAssertEqual(info.schedule.sampleEvery, 2)
+        // A new run over it takes the old history and pictures away.
+        _ = try TrainingRun.start(directory: run.directory, configuration: Self.configuration, orders: Self.orders,
+                                  options: TrainingOptions(), data: TrainingOptionsTests.data(), dataSource: "tiny",
+                                  schedule: TrainingSchedule(totalSteps: 1), overwrite: true)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.keptCheckpointURL(step: 2).path))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: run.samplesURL(step: 2).path))
     }
 
     func testEvaluationAtEveryTrainingSize() throws {

@@ -92,6 +92,12 @@ public final class TrainingRun {
             if overwrite {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent("best.safetensors"))
                 try? FileManager.default.removeItem(at: last)
+                // The old run's checkpoint history and pictures (--keep-every, --sample-every) go with it.
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+                for name in files where (name.hasPrefix("step-") && name.hasSuffix(".safetensors"))
+                    || (name.hasPrefix("samples-step-") && name.hasSuffix(".png")) {
+                    try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+                }
             }
             metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), fresh: true)
         }
