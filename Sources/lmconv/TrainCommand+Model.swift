@@ -18,9 +18,12 @@ extension TrainCommand {
     /// that do not apply are refused, naming the option.
     func configuration(for data: ImageDataset, from checkpoint: Checkpoint?) throws -> ModelConfiguration {
         if let checkpoint {
-            let given = model.given + (network != nil ? ["--model"] : [])
-            if let flag = given.first {
+            if let flag = model.given.first {
                 throw LMConvError.invalidOption(name: flag, reason: "the model comes from --init-from \(training.initFrom!)")
+            }
+            if let network, network != checkpoint.configuration.network {
+                throw LMConvError.invalidOption(name: "--model", value: network.rawValue, reason: "--init-from "
+                                                + "\(training.initFrom!) holds a \(checkpoint.configuration.network.rawValue) network")
             }
             var cfg = checkpoint.configuration
             cfg.height = data.height
