@@ -162,7 +162,6 @@ public final class Trainer {
             let scale = options.minimizeBPD ? Float(1 / (Double(options.batchSize * perImage) * log(2.0))) : 1
             let batchMasks = model.learnsOrders ? masks[size]![orderIndex] : nil
             loss[0] += model.accumulateGradient(x, masks: batchMasks, lossScale: scale, dropout: &dropout)
-            if !loss[0].isFinite { break }
         }
         var allreduceSeconds = 0.0, waitSeconds = 0.0
         if communicator.isDistributed {
