@@ -44,10 +44,9 @@ extension TrainCommand {
         if let variants, variants != 1 { given.append("--variants") }
         if baseOrderTranspose || baseOrderReflectRows || baseOrderReflectCols { given.append("--base-order-*") }
         if training.orderIndices != nil { given.append("--order-indices") }
-        if !training.resizeSizes.isEmpty { given.append("--resize-sizes") }
         if let flag = given.first {
             throw LMConvError.invalidOption(name: flag, reason: "only the locally masked network has it; --model "
-                                            + "pixelcnn++ trains in raster order at the data's size")
+                                            + "pixelcnn++ trains in raster order")
         }
     }
 

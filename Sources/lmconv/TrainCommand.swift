@@ -27,7 +27,7 @@ struct TrainCommand: JobCommand {
             --model pixelcnn++ trains the reference's PixelCNN++ baseline (baseline.py) in raster order with the \
             same loop, options and checkpoints; the options only the locally masked network has (--order, \
             --variants, --order-indices, --kernel-size, --max-dilation, --normalization, --no-bias, \
-            --learn-mask-weights, --resize-sizes) are refused. --init-from M fine-tunes a new run from M's weights \
+            --learn-mask-weights) are refused. --init-from M fine-tunes a new run from M's weights \
             (the model, and unless given the orders, come from M) and its Adam state when it has one.
 
             Under mpirun (`mpirun -np N lmconv train ...`, a build with Open MPI) the N processes train as one: \

@@ -18,13 +18,13 @@ final class DistributedTrainingOptionsTests: XCTestCase {
         options.minimizeBPD = true
         let model: any TrainableNetwork
         let orders: OrderSpecification
+        options.resizeSizes = [ImageSize(height: 8, width: 8), ImageSize(height: 4, width: 4)]
         if baseline {
             cfg.network = .pixelCNNPlusPlus
             model = try PixelCNNPlusPlus(configuration: cfg, seed: 3)
             orders = OrderSpecification(names: ["raster_scan"], variants: 1)
         } else {
             options.orderIndices = [0, 5, 6]
-            options.resizeSizes = [ImageSize(height: 8, width: 8), ImageSize(height: 4, width: 4)]
             model = try LocallyMaskedPixelCNN(configuration: cfg, seed: 3)
             orders = OrderSpecification(names: ["s_curve"], variants: 8)
         }

@@ -47,8 +47,7 @@ final class TrainOptionsToolTests: XCTestCase {
 
     func testPixelCNNPlusPlusRefusesLMConvOnlyOptions() throws {
         for (flag, extra) in [("--order", ["--order", "s_curve"]), ("--kernel-size", ["--kernel-size", "5"]),
-                              ("--no-bias", ["--no-bias"]), ("--order-indices", ["--order-indices", "0"]),
-                              ("--resize-sizes", ["--resize-sizes", "4"])] {
+                              ("--no-bias", ["--no-bias"]), ("--order-indices", ["--order-indices", "0"])] {
             let run = directory + "/refused"
             let r = try trainTool(["--model", "pixelcnn++", "--steps", "1", "--output", run] + extra)
             assertFailure(r, mentions: [flag, "pixelcnn++"], noOutput: run + "/last.safetensors")

@@ -118,7 +118,7 @@ extension PixelCNNPlusPlus: TrainableNetwork {
     public func perOrderNLL(_ data: ImageDataset, orders: [GenerationOrder], encoding: PixelEncoding, batchSize: Int,
                             seed: UInt64, communicator: any Communicator,
                             progress: ((Int) -> Void)?) throws -> [[Double]] {
-        try configuration.checkFits(data, dataSource: "the images", modelSource: "the PixelCNN++ baseline")
+        try configuration.checkChannels(data, dataSource: "the images", modelSource: "the PixelCNN++ baseline")
         return try shardedPerOrderNLL(data, orderCount: 1, encoding: encoding, batchSize: batchSize, seed: seed,
                                       communicator: communicator, progress: progress) { x in
             [negativeLogLikelihood(of: x)]

@@ -48,7 +48,7 @@ public final class Trainer {
         let own = ImageSize(height: data.height, width: data.width)
         sizes = options.resizeSizes ?? [own]
         if !model.learnsOrders {
-            try Self.checkRasterOnly(orders: orders, options: options, configuration: cfg, dataSize: own)
+            try Self.checkRasterOnly(orders: orders, options: options)
         }
         self.orders = model.learnsOrders ? try orders.orders(height: data.height, width: data.width)
                                          : [try GenerationOrder(named: "raster_scan", height: data.height, width: data.width)]
@@ -83,9 +83,8 @@ public final class Trainer {
         batches = try BatchIterator(count: data.count, batchSize: min(options.batchSize, data.count), seed: options.seed)
     }
 
-    /// A raster-only network trains on raster_scan at the data's size, with no option that needs orders.
-    static func checkRasterOnly(orders: OrderSpecification, options: TrainingOptions, configuration: ModelConfiguration,
-                                dataSize: ImageSize) throws {
+    /// A raster-only network trains on raster_scan, with no option that needs orders.
+    static func checkRasterOnly(orders: OrderSpecification, options: TrainingOptions) throws {
         let why = "the PixelCNN++ baseline generates in raster order only"
         guard orders.names == ["raster_scan"], orders.variants == 1, !orders.baseTranspose, !orders.baseReflectRows,
               !orders.baseReflectCols else {
@@ -94,13 +93,6 @@ public final class Trainer {
         }
         if let indices = options.orderIndices, indices != [0] {
             throw LMConvError.invalidOption(name: "--order-indices", reason: why)
-        }
-        if options.resizeSizes.map({ $0 != [dataSize] }) ?? false {
-            throw LMConvError.invalidOption(name: "--resize-sizes", reason: "\(why) and at its configured size")
-        }
-        guard dataSize == ImageSize(height: configuration.height, width: configuration.width) else {
-            throw LMConvError.shapeMismatch(reason: "training images are \(dataSize), the PixelCNN++ baseline is "
-                                            + "\(configuration.height)x\(configuration.width)")
         }
     }
 
