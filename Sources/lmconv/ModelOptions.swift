@@ -19,6 +19,11 @@ struct ModelOptions: ParsableArguments {
     @Option(help: ArgumentHelp("\(P.normalization.summary) (default \(P.normalization.defaultValue)).", valueName: "name"))
     var normalization: Normalization?
     @Option(help: ArgumentHelp(P.dropout.help())) var dropout: Float?
+    @Flag(help: "Locally masked convolutions without a bias (the reference's --no_bias).")
+    var noBias = false
+    @Flag(help: ArgumentHelp("Locally masked convolutions also learn a weight for their masks (the reference's "
+                             + "--learn_weight_for_masks)."))
+    var learnMaskWeights = false
 
     /// The integer options by the parameter they set.
     private var integers: [(P, Int?)] {
@@ -44,6 +49,8 @@ struct ModelOptions: ParsableArguments {
         if let normalization { cfg.normalization = normalization }
         if let nBits { cfg.nBits = nBits }
         if let dropout { cfg.dropout = dropout }
+        if noBias { cfg.convBias = false }
+        if learnMaskWeights { cfg.learnWeightForMasks = true }
         return cfg
     }
 
@@ -51,5 +58,13 @@ struct ModelOptions: ParsableArguments {
     var given: [String] {
         (binarize ? [P.binarize.flag] : []) + integers.filter { $0.1 != nil }.map { $0.0.flag }
             + (normalization != nil ? [P.normalization.flag] : []) + (dropout != nil ? [P.dropout.flag] : [])
+            + (noBias ? ["--no-bias"] : []) + (learnMaskWeights ? ["--learn-mask-weights"] : [])
+    }
+
+    /// The flags given that only the locally masked network has (PixelCNN++ refuses them).
+    var lmconvOnlyGiven: [String] {
+        [(kernelSize != nil, P.kernelSize.flag), (maxDilation != nil, P.maxDilation.flag),
+         (normalization != nil, P.normalization.flag), (noBias, "--no-bias"),
+         (learnMaskWeights, "--learn-mask-weights")].filter { $0.0 }.map { $0.1 }
     }
 }

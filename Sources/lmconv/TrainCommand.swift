@@ -10,7 +10,7 @@ struct TrainCommand: JobCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a Locally Masked PixelCNN.",
+        abstract: "Train a Locally Masked PixelCNN or the PixelCNN++ baseline.",
         discussion: """
             Writes DIR/last.safetensors (model, optimizer, step, data order, configuration) every \
             --checkpoint-every steps and at the end, DIR/best.safetensors (lowest test bpd, with --test-data), \
@@ -23,6 +23,12 @@ struct TrainCommand: JobCommand {
             \(defaultModel.mixtures) mixtures, s_curve with 8 variants, batch \
             32, learning rate 1e-3 (the paper's 2e-4 suits its long GPU runs; short runs learn much faster at 1e-3), \
             decay 0.999995 per epoch as in the reference.
+
+            --model pixelcnn++ trains the reference's PixelCNN++ baseline (baseline.py) in raster order with the \
+            same loop, options and checkpoints; the options only the locally masked network has (--order, \
+            --variants, --order-indices, --kernel-size, --max-dilation, --normalization, --no-bias, \
+            --learn-mask-weights) are refused. --init-from M fine-tunes a new run from M's weights \
+            (the model, and unless given the orders, come from M) and its Adam state when it has one.
 
             Under mpirun (`mpirun -np N lmconv train ...`, a build with Open MPI) the N processes train as one: \
             --batch-size stays the whole batch, each rank takes its share and one allreduce per step sums the \
@@ -45,6 +51,11 @@ struct TrainCommand: JobCommand {
     var limit: Int?
 
     // Model
+    @Option(name: .customLong("model"),
+            help: ArgumentHelp("The network: lmconv (the locally masked PixelCNN) or pixelcnn++ (the reference's "
+                               + "baseline, raster order only) (default lmconv).", valueName: "lmconv|pixelcnn++"))
+    var network: NetworkKind?
+
     @OptionGroup(title: "Model")
     var model: ModelOptions
 
@@ -112,12 +123,15 @@ struct TrainCommand: JobCommand {
     @Option(help: "Evaluate on the first N test images only (default 1000).")
     var evalLimit: Int?
 
-    @Option(help: ArgumentHelp("Evaluate with the first K training orders (default 1: order 0, fast; the ensemble "
-                               + "of all is lmconv evaluate's default)."))
+    @Option(help: ArgumentHelp("Evaluate with the first K training orders (of --order-indices when given; default 1: "
+                               + "fast; the ensemble of all is lmconv evaluate's default)."))
     var evalOrders: Int?
 
     @Option(help: "Append a train record to metrics.jsonl every N steps (default 10).")
     var logEvery: Int?
+
+    @OptionGroup(title: "Training")
+    var training: TrainingFlags
 
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -125,6 +139,7 @@ struct TrainCommand: JobCommand {
         if data == nil && !resume { throw ValidationError("--data is required (a dataset path or fashion-mnist)") }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
         if resume && overwrite { throw ValidationError("give --resume or --overwrite, not both") }
+        if resume && training.initFrom != nil { throw ValidationError("--init-from starts a new run; not with --resume") }
         func positive(_ value: Int?, _ name: String, minimum: Int = 1) throws {
             if let value, value < minimum { throw ValidationError("\(name) must be >= \(minimum), got \(value)") }
         }
@@ -148,7 +163,7 @@ struct TrainCommand: JobCommand {
 
     /// The options that define the model and optimiser, which a resumed run takes from its checkpoint instead.
     var fixedByCheckpoint: [String] {
-        var given = model.given
+        var given = model.given + training.given + (network != nil ? ["--model"] : [])
         let optional: [(Any?, String)] = [
             (variants, "--variants"), (batchSize, "--batch-size"), (learningRate, "--lr"),
             (learningRateDecay, "--lr-decay"), (clip, "--clip"), (ema, "--ema"), (seed, "--seed"),
@@ -176,6 +191,8 @@ struct TrainCommand: JobCommand {
         if let evalEvery { s.evalEvery = evalEvery }
         if let evalLimit { s.evalLimit = evalLimit }
         if let evalOrders { s.evalOrders = evalOrders }
+        if let base { s.keepEvery = base.keepEvery; s.sampleEvery = base.sampleEvery; s.sampleCount = base.sampleCount }
+        training.apply(to: &s)
         return s
     }
 
@@ -215,13 +232,12 @@ struct TrainCommand: JobCommand {
                                          schedule: schedule(base: info?.schedule), communicator: communicator)
             say("resuming \(run.lastCheckpointURL.path) at step \(run.trainer.step)")
         } else {
-            let cfg = model.configuration(channels: trainData.channels, height: trainData.height, width: trainData.width)
+            let initFrom = try fineTuning()
+            let cfg = try configuration(for: trainData, from: initFrom?.checkpoint)
             if model.binarize && trainData.channels != 1 {
                 throw LMConvError.invalidOption(name: "--binarize", reason: "\(dataSource) has \(trainData.channels) channels; binarized models take 1")
             }
-            let orders = OrderSpecification(names: order.isEmpty ? ["s_curve"] : order, variants: variants ?? 8,
-                                            baseTranspose: baseOrderTranspose, baseReflectRows: baseOrderReflectRows,
-                                            baseReflectCols: baseOrderReflectCols)
+            let orders = try orderSpecification(for: cfg, from: initFrom?.checkpoint)
             // Fail here, naming the option, for orders the image size does not allow (hilbert, transposes).
             _ = try forOption("--order") { try orders.orders(height: cfg.height, width: cfg.width) }
             var options = TrainingOptions()
@@ -232,17 +248,26 @@ struct TrainCommand: JobCommand {
             options.emaDecay = ema
             options.seed = seed ?? 0
             options.perturbRate = perturbRate.flatMap { $0 > 0 ? $0 : nil }
+            try training.apply(to: &options)
+            if let initFrom {
+                let what = initFrom.checkpoint.optimizerMoments == nil ? "its weights (it has no optimizer state)"
+                    : initFrom.resetOptimizer ? "its weights, Adam afresh (--reset-optimizer)"
+                    : "its weights and Adam state (step \(initFrom.checkpoint.training.map { $0.optimizerStep ?? $0.step } ?? initFrom.checkpoint.optimizerStep ?? 0))"
+                say("initialising from \(initFrom.source): \(what)")
+            }
             run = try TrainingRun.start(directory: directory, configuration: cfg, orders: orders, options: options,
                                         data: trainData, dataSource: Self.recordedSource(dataSource),
                                         dataLimit: dataLimit, testData: test,
                                         testDataSource: testSource.map(Self.recordedSource),
-                                        schedule: schedule(base: nil), overwrite: overwrite,
+                                        schedule: schedule(base: nil), overwrite: overwrite, initFrom: initFrom,
                                         communicator: communicator)
         }
-        let trainer = run.trainer, cfg = trainer.model.configuration
-        say("model: \(cfg.summary), \(trainer.model.parameters.totalCount) parameters; orders: "
-            + "\(trainer.orderSpecification.orderNames.count) (\(trainer.orderSpecification.names.joined(separator: ", ")), "
-            + "\(trainer.orderSpecification.variants) variant\(trainer.orderSpecification.variants == 1 ? "" : "s"))")
+        let trainer = run.trainer
+        let spec = trainer.orderSpecification
+        let used = trainer.options.orderIndices.map { "; training on \($0.map(String.init).joined(separator: ","))" } ?? ""
+        say("model: \(trainer.model.summary), \(trainer.model.parameters.totalCount) parameters; orders: "
+            + "\(trainer.orders.count) (\(spec.names.joined(separator: ", ")), "
+            + "\(spec.variants) variant\(spec.variants == 1 ? "" : "s")\(used))")
         if communicator.isDistributed {
             let share = trainer.options.batchSize / communicator.size
             say("ranks: \(communicator.size) (MPI), about \(share) images of each batch per rank")
@@ -278,6 +303,8 @@ struct TrainCommand: JobCommand {
             case .evaluated(let step, let bpd, let isBest):
                 evalBar = nil
                 Terminal.note(String(format: "step %d test bpd %.4f", step, bpd) + (isBest ? " (best)" : ""))
+            case .sampled(let url, let step):
+                Terminal.note("step \(step) samples: \(url.path)")
             case .checkpointWritten:
                 break
             }

@@ -117,7 +117,7 @@ final class DistributedTrainingTests: XCTestCase {
 
     func testEvaluationSplitBetweenRanksGivesOneProcessesNumbers() throws {
         @Sendable func evaluate(_ communicator: any Communicator) throws -> DatasetEvaluation {
-            let model = try Self.makeTrainer(SingleProcessCommunicator()).model   // every rank builds its own
+            let model = try XCTUnwrap(Self.makeTrainer(SingleProcessCommunicator()).model as? LocallyMaskedPixelCNN)   // every rank builds its own
             let orders = try OrderSpecification(names: ["s_curve"], variants: 8).orders(height: 6, width: 6)
             return try model.evaluate(Self.data, orders: Array(orders.prefix(3)), encoding: .dynamicBinarization,
                                       batchSize: 4, seed: 9, communicator: communicator)
@@ -129,7 +129,7 @@ final class DistributedTrainingTests: XCTestCase {
             assertClose(result.perImageNLL, one.perImageNLL, relativeTolerance: 1e-9)
         }
         // An image's binarisation depends on its index and the seed, not on its batch: batches of 1 agree too.
-        let model = try Self.makeTrainer(SingleProcessCommunicator()).model
+        let model = try XCTUnwrap(Self.makeTrainer(SingleProcessCommunicator()).model as? LocallyMaskedPixelCNN)
         let orders = try OrderSpecification(names: ["s_curve"], variants: 8).orders(height: 6, width: 6)
         let unbatched = try model.evaluate(Self.data, orders: Array(orders.prefix(3)), encoding: .dynamicBinarization,
                                            batchSize: 1, seed: 9)

@@ -69,9 +69,9 @@ extension TorchCheckpoint {
         if let explicitOrders { overrides.setOrders(explicitOrders) }
         overrides = overrides.overlaid(with: explicitOverrides)
         if let args, args.bool("ours") == false {
-            return try importedPixelCNNPlusPlus(weights: weights, args: args, given: overrides,
-                                                weightsSource: useEMA ? "\(source) (ema_state_dict)" : source,
-                                                key: key, warnings: warnings)
+            return try withAdamState(importedPixelCNNPlusPlus(weights: weights, args: args, given: overrides,
+                                                              weightsSource: useEMA ? "\(source) (ema_state_dict)" : source,
+                                                              key: key, warnings: warnings), useEMA: useEMA)
         }
 
         let shapes = WeightShapes(weights)
@@ -115,7 +115,26 @@ extension TorchCheckpoint {
                          + "this model: " + unused.prefix(8).joined(separator: ", ") + (unused.count > 8 ? ", ..." : ""))
         }
         notes.forEach { warnings?($0) }
-        return Checkpoint(configuration: configuration, orders: orders, weights: model.namedWeights())
+        return try withAdamState(Checkpoint(configuration: configuration, orders: orders, weights: model.namedWeights()),
+                                 useEMA: useEMA)
+    }
+
+    /// `checkpoint` with the file's Adam state (``adamState()``) when it has one, for the model's weights (the
+    /// moving average has no optimizer state of its own).
+    private func withAdamState(_ checkpoint: Checkpoint, useEMA: Bool) throws -> Checkpoint {
+        guard !useEMA, let adam = try adamState() else { return checkpoint }
+        var result = checkpoint
+        for (name, weight) in checkpoint.weights {
+            guard adam.firstMoment[name]?.shape == weight.shape, adam.secondMoment[name]?.shape == weight.shape else {
+                throw LMConvError.corruptFile(source: source, reason: "optimizer_state_dict: the moments of '\(name)' "
+                                              + "are missing or do not have its shape \(weight.shape)")
+            }
+        }
+        let names = Set(checkpoint.weights.keys)
+        result.optimizerMoments = (adam.firstMoment.filter { names.contains($0.key) },
+                                   adam.secondMoment.filter { names.contains($0.key) })
+        result.optimizerStep = adam.step
+        return result
     }
 
     /// The state dict under `key` as float tensors, without DataParallel's `module.` prefix.

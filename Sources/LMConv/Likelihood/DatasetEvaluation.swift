@@ -43,28 +43,39 @@ extension LocallyMaskedPixelCNN {
             ? try region.map { r in try orders.map { try orderGeneratingLast(r, basedOn: $0) } } ?? orders : orders
         // Masks once per order, not once per batch.
         let masks = try effectiveOrders.map { try evaluationMasks($0, region: region, context: context) }
-        let shard = Shard(count: data.count, communicator: communicator)
-        let K = masks.count
-        var local: [Double] = []                        // (shard images, K) per-order NLLs
-        local.reserveCapacity(shard.range.count * K)
-        var start = shard.range.lowerBound
-        while start < shard.range.upperBound {
-            let indices = Array(start..<min(start + batchSize, shard.range.upperBound))
-            let x = Tensor(shape: [indices.count, cfg.channels, data.height, data.width],
-                           scalars: data.networkInput(indices, encoding: encoding) {
-                               Xoshiro256(seed: seed, purpose: .evaluationBinarization, step: 0, image: $0)
-                           })
-            let (_, p) = ensembleNegativeLogLikelihood(of: x, masks: masks, region: region)
-            for b in 0..<indices.count { local += p.map { $0[b] } }
-            start += indices.count
-            let done = start - shard.range.lowerBound
-            progress?(min(data.count, done * data.count / max(1, shard.range.count)))
+        let perOrder = try shardedPerOrderNLL(data, orderCount: masks.count, encoding: encoding, batchSize: batchSize,
+                                              seed: seed, communicator: communicator, progress: progress) { x in
+            ensembleNegativeLogLikelihood(of: x, masks: masks, region: region).perOrder
         }
-        let all = try shard.gather(local, width: K, communicator: communicator)   // (images, K)
-        let perOrder = (0..<data.count).map { Array(all[($0 * K)..<(($0 + 1) * K)]) }
-        let ensemble = ensembleNLL((0..<K).map { k in perOrder.map { $0[k] } })
+        let ensemble = ensembleNLL((0..<masks.count).map { k in perOrder.map { $0[k] } })
         let pixels = region.map { $0.filter { $0 }.count } ?? data.height * data.width
         return DatasetEvaluation(perImageNLL: ensemble, perImagePerOrderNLL: perOrder,
                                  dimensionsPerImage: pixels * cfg.channels)
     }
+}
+
+/// Every image's NLL under each of `orderCount` orders, (images, orders): the images of `data` encoded in batches
+/// (dynamic binarisation from `seed` and the image's index), split between the ranks (each computes its ``Shard``
+/// with `batchNLL`, which returns (orders, batch) NLLs), gathered so that every rank gets every image's numbers.
+func shardedPerOrderNLL(_ data: ImageDataset, orderCount K: Int, encoding: PixelEncoding, batchSize: Int,
+                        seed: UInt64, communicator: any Communicator, progress: ((Int) -> Void)?,
+                        batchNLL: (Tensor) throws -> [[Double]]) throws -> [[Double]] {
+    let shard = Shard(count: data.count, communicator: communicator)
+    var local: [Double] = []                        // (shard images, K) per-order NLLs
+    local.reserveCapacity(shard.range.count * K)
+    var start = shard.range.lowerBound
+    while start < shard.range.upperBound {
+        let indices = Array(start..<min(start + batchSize, shard.range.upperBound))
+        let x = Tensor(shape: [indices.count, data.channels, data.height, data.width],
+                       scalars: data.networkInput(indices, encoding: encoding) {
+                           Xoshiro256(seed: seed, purpose: .evaluationBinarization, step: 0, image: $0)
+                       })
+        let p = try batchNLL(x)
+        for b in 0..<indices.count { local += p.map { $0[b] } }
+        start += indices.count
+        let done = start - shard.range.lowerBound
+        progress?(min(data.count, done * data.count / max(1, shard.range.count)))
+    }
+    let all = try shard.gather(local, width: K, communicator: communicator)   // (images, K)
+    return (0..<data.count).map { Array(all[($0 * K)..<(($0 + 1) * K)]) }
 }

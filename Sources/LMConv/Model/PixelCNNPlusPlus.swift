@@ -18,7 +18,8 @@ struct ResnetPair {
 /// likelihood) and dropout. Every convolution is weight-normalised with a bias, as in the reference, so
 /// `normalization`, `convBias`, `learnWeightForMasks`, `kernelSize` and `maxDilation` play no part. The output is a
 /// discretized logistic mixture (3M or 10M channels, the reference's) or, for binarized data, 2 logits (which the
-/// reference's baseline lacks; the same binary likelihood as the locally masked model's).
+/// reference's baseline lacks; the same binary likelihood as the locally masked model's). Like the locally masked
+/// network it is convolutional: the same weights apply at any image size (the configuration's is the trained one).
 public final class PixelCNNPlusPlus {
     public let configuration: ModelConfiguration
     /// Every parameter and its gradient, in flat buffers.
@@ -93,9 +94,10 @@ public final class PixelCNNPlusPlus {
         ninOut.initialize(store, using: &rng)
     }
 
-    /// The (rows, cols) of the three resolutions: the image's, then each stride-2 down-sampling's ⌊(n − 1)/2⌋ + 1.
-    var resolutions: [(height: Int, width: Int)] {
-        var sizes = [(configuration.height, configuration.width)]
+    /// The (rows, cols) of the three resolutions for H x W images: the image's, then each stride-2 down-sampling's
+    /// ⌊(n − 1)/2⌋ + 1.
+    func resolutions(height: Int, width: Int) -> [(height: Int, width: Int)] {
+        var sizes = [(height, width)]
         for _ in 0..<2 { sizes.append(((sizes.last!.0 - 1) / 2 + 1, (sizes.last!.1 - 1) / 2 + 1)) }
         return sizes
     }
@@ -136,10 +138,10 @@ public final class PixelCNNPlusPlus {
     public func forward(_ x: Tensor, training: Bool, dropout rng: inout DropoutGenerators)
         -> (output: Tensor, cache: Cache)
     {
-        let cfg = configuration, C = cfg.channels, H = cfg.height, W = cfg.width, R = cfg.resnets
-        precondition(x.shape.count == 4 && x.shape[1] == C && x.shape[2] == H && x.shape[3] == W,
-                     "input shape \(x.shape) does not fit the model (B, \(C), \(H), \(W))")
-        let B = x.shape[0], HW = H * W, store = parameters
+        let cfg = configuration, C = cfg.channels, R = cfg.resnets
+        precondition(x.shape.count == 4 && x.shape[1] == C, "input shape \(x.shape) does not fit the model (B, \(C), H, W)")
+        // Any H x W: every layer is a convolution (the configuration's size is the one it was trained at).
+        let B = x.shape[0], H = x.shape[2], W = x.shape[3], HW = H * W, store = parameters
         // x1 (C+1, B, H, W): the image, channel-major, and a channel of ones (the reference's init_padding).
         var x1 = Tensor(shape: [C + 1, B, H, W], repeating: 1)
         for b in 0..<B { for c in 0..<C { for q in 0..<HW {
@@ -172,7 +174,7 @@ public final class PixelCNNPlusPlus {
         var u = uList.removeLast(), ul = ulList.removeLast()
         var downSteps: [[Cache.DownStep]] = [[], [], []]
         var upsizeCaches: [(u: ShiftedConvTranspose2d.Cache, ul: ShiftedConvTranspose2d.Cache)] = []
-        let sizes = resolutions
+        let sizes = resolutions(height: H, width: W)
         for i in 0..<3 {
             for block in downLayers[i] {
                 let (nextU, cu) = block.u.forward(u, skip: uList.removeLast(), store: store, training: training,

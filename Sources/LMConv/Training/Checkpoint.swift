@@ -18,10 +18,14 @@ public struct Checkpoint: Sendable {
     public var optimizerMoments: (first: [String: Tensor], second: [String: Tensor])?
     /// Where training stands.
     public var training: TrainingState?
+    /// Adam's update count when there are moments but no training state (a reference `.pth` with its optimizer
+    /// state, and what `lmconv import` writes from it); metadata `lmconv.optimizer_step`.
+    public var optimizerStep: Int?
 
     public init(configuration: ModelConfiguration, orders: OrderSpecification, weights: [String: Tensor],
                 emaWeights: [String: Tensor]? = nil, optimizerMoments: (first: [String: Tensor], second: [String: Tensor])? = nil,
-                training: TrainingState? = nil) {
+                training: TrainingState? = nil, optimizerStep: Int? = nil) {
+        self.optimizerStep = optimizerStep
         self.configuration = configuration
         self.orders = orders
         self.weights = weights
@@ -66,6 +70,7 @@ public struct Checkpoint: Sendable {
             "lmconv.orders": try JSONWriter.string(orders),
         ]
         if let training { metadata["lmconv.training"] = try JSONWriter.string(training) }
+        if let optimizerStep { metadata["lmconv.optimizer_step"] = "\(optimizerStep)" }
         try SafetensorsFile(metadata: metadata, tensors: tensors).write(to: url)
     }
 
@@ -100,6 +105,7 @@ public struct Checkpoint: Sendable {
         return Checkpoint(configuration: configuration, orders: orders, weights: weights,
                           emaWeights: ema.isEmpty ? nil : ema,
                           optimizerMoments: first.isEmpty ? nil : (first, second),
-                          training: try decode(TrainingState.self, "lmconv.training"))
+                          training: try decode(TrainingState.self, "lmconv.training"),
+                          optimizerStep: try decode(Int.self, "lmconv.optimizer_step"))
     }
 }

@@ -13,6 +13,10 @@ public enum RandomPurpose: UInt64, Sendable {
     case dropout = 3
     /// Dynamic binarisation of an evaluated image (step 0).
     case evaluationBinarization = 4
+    /// The size a multi-resolution training batch is resized to (image index 0).
+    case resolution = 5
+    /// The sampling noise of the pictures drawn during training (step: the training step, image 0).
+    case trainingSamples = 6
 }
 
 /// SplitMix64's output function: a bijective 64-bit mix in which every input bit affects every output bit.

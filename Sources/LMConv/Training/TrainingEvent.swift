@@ -10,6 +10,8 @@ public enum TrainingEvent: Sendable {
     case evaluating(done: Int, total: Int)
     /// A test evaluation finished; `isBest` when it wrote `best.safetensors`.
     case evaluated(step: Int, bitsPerDimension: Double, isBest: Bool)
+    /// A picture of samples was written (``TrainingSchedule/sampleEvery``).
+    case sampled(URL, step: Int)
     /// A checkpoint was written.
     case checkpointWritten(URL, step: Int)
 }

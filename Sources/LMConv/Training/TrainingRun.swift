@@ -18,12 +18,18 @@ public final class TrainingRun {
     public let testData: ImageDataset?
     public private(set) var schedule: TrainingSchedule
     let metrics: MetricsLog?          // rank 0 only
+    /// The test data at each training size (the data's own, or each of the resize sizes).
+    let testSets: [(size: ImageSize, data: ImageDataset)]
     var communicator: any Communicator { trainer.communicator }
 
     public var lastCheckpointURL: URL { directory.appendingPathComponent("last.safetensors") }
     public var bestCheckpointURL: URL { directory.appendingPathComponent("best.safetensors") }
     public var metricsURL: URL { directory.appendingPathComponent("metrics.jsonl") }
     public var infoURL: URL { directory.appendingPathComponent("run.json") }
+    /// The checkpoint kept at `step` (``TrainingSchedule/keepEvery``).
+    public func keptCheckpointURL(step: Int) -> URL { directory.appendingPathComponent("step-\(step).safetensors") }
+    /// The picture of samples drawn at `step` (``TrainingSchedule/sampleEvery``).
+    public func samplesURL(step: Int) -> URL { directory.appendingPathComponent("samples-step-\(step).png") }
 
     static func lastCheckpointURL(in directory: URL) -> URL { directory.appendingPathComponent("last.safetensors") }
 
@@ -33,9 +39,20 @@ public final class TrainingRun {
         self.trainer = trainer
         self.testData = testData
         var schedule = schedule
-        if let epochs = schedule.epochs { schedule.totalSteps = epochs * trainer.batchesPerEpoch }
+        if let epochs = schedule.epochs {
+            let accumulate = trainer.options.accumulate
+            schedule.totalSteps = (epochs * trainer.batchesPerEpoch + accumulate - 1) / accumulate
+        }
         self.schedule = schedule
         self.metrics = metrics
+        let own = trainer.dataSize
+        testSets = testData.map { test in
+            trainer.sizes.map { size in
+                (size, size == ImageSize(height: test.height, width: test.width) ? test
+                    : test.resized(to: size, method: trainer.options.resizeMethod
+                                   ?? (size.height * size.width < own.height * own.width ? .area : .bilinear)))
+            }
+        } ?? []
     }
 
     /// Begins a new run in `directory` (created when missing) with a model freshly initialised from the options'
@@ -43,7 +60,7 @@ public final class TrainingRun {
     public static func start(directory: URL, configuration: ModelConfiguration, orders: OrderSpecification,
                              options: TrainingOptions, data: ImageDataset, dataSource: String, dataLimit: Int? = nil,
                              testData: ImageDataset? = nil, testDataSource: String? = nil,
-                             schedule: TrainingSchedule, overwrite: Bool = false,
+                             schedule: TrainingSchedule, overwrite: Bool = false, initFrom: FineTuning? = nil,
                              communicator: any Communicator = SingleProcessCommunicator()) throws -> TrainingRun {
         try schedule.validate()
         try configuration.validate()
@@ -51,8 +68,19 @@ public final class TrainingRun {
         try configuration.checkFits(data, dataSource: dataSource, modelSource: "the new run")
         if let testData { try configuration.checkFits(testData, dataSource: testDataSource ?? "test data", modelSource: "the new run") }
         let last = lastCheckpointURL(in: directory)
-        let model = try LocallyMaskedPixelCNN(configuration: configuration, seed: options.seed)
+        let model = try makeTrainableNetwork(configuration: configuration, seed: options.seed)
+        if let initFrom {
+            guard initFrom.checkpoint.configuration.network == configuration.network else {
+                throw LMConvError.invalidOption(name: "--init-from", value: initFrom.source,
+                                                reason: "holds a \(initFrom.checkpoint.configuration.network.rawValue) network, "
+                                                + "the run trains \(configuration.network.rawValue)")
+            }
+            try model.parameters.load(initFrom.checkpoint.weights, source: initFrom.source)
+        }
         let trainer = try Trainer(model: model, orders: orders, data: data, options: options, communicator: communicator)
+        if let initFrom, !initFrom.resetOptimizer, initFrom.checkpoint.optimizerMoments != nil {
+            try trainer.loadOptimizerState(initFrom.checkpoint, source: initFrom.source)
+        }
         try checkRanksAgree(trainer, data: data)
         var metrics: MetricsLog?
         try communicator.onRoot {
@@ -64,6 +92,12 @@ public final class TrainingRun {
             if overwrite {
                 try? FileManager.default.removeItem(at: directory.appendingPathComponent("best.safetensors"))
                 try? FileManager.default.removeItem(at: last)
+                // The old run's checkpoint history and pictures (--keep-every, --sample-every) go with it.
+                let files = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+                for name in files where (name.hasPrefix("step-") && name.hasSuffix(".safetensors"))
+                    || (name.hasPrefix("samples-step-") && name.hasSuffix(".png")) {
+                    try? FileManager.default.removeItem(at: directory.appendingPathComponent(name))
+                }
             }
             metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), fresh: true)
         }
@@ -71,7 +105,8 @@ public final class TrainingRun {
         try communicator.onRoot {
             try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
                                 dataFingerprint: data.fingerprint, testData: testDataSource,
-                                schedule: run.schedule).write(to: run.infoURL)
+                                schedule: run.schedule, initFrom: initFrom?.source,
+                                resetOptimizer: initFrom.map { $0.resetOptimizer }).write(to: run.infoURL)
         }
         return run
     }
@@ -111,10 +146,12 @@ public final class TrainingRun {
             metrics = try MetricsLog(url: directory.appendingPathComponent("metrics.jsonl"), truncatingAfterStep: trainer.step)
         }
         let run = TrainingRun(directory: directory, trainer: trainer, testData: testData, schedule: schedule, metrics: metrics)
+        let previous = try info(in: directory)
         try communicator.onRoot {
             try TrainingRunInfo(data: dataSource, dataLimit: dataLimit, dataImages: data.count,
                                 dataFingerprint: data.fingerprint, testData: testDataSource,
-                                schedule: run.schedule).write(to: run.infoURL)
+                                schedule: run.schedule, initFrom: previous?.initFrom,
+                                resetOptimizer: previous?.resetOptimizer).write(to: run.infoURL)
         }
         return run
     }
@@ -131,14 +168,14 @@ public final class TrainingRun {
     /// Trains until `schedule.totalSteps`, logging, evaluating and checkpointing on schedule and at the end. A
     /// non-finite loss throws before any weight changes, leaving the last checkpoint as it was.
     public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws {
-        let cfg = trainer.model.configuration
-        let dimensionsPerImage = cfg.channels * cfg.height * cfg.width
         var windowStart = Date(), windowImages = 0, windowNLL = 0.0, windowSteps = 0, windowAllreduce = 0.0, windowWait = 0.0
+        var windowDimensions = 0
         var lastCheckpointed = trainer.step
         while trainer.step < schedule.totalSteps {
             let result = try trainer.trainStep()
             let step = trainer.step
             windowImages += result.batchSize
+            windowDimensions += result.dimensions
             windowNLL += result.loss
             windowSteps += 1
             windowAllreduce += result.allreduceSeconds
@@ -151,7 +188,7 @@ public final class TrainingRun {
                 let nll = windowNLL / Double(windowImages)
                 var fields: [(String, MetricsValue)] = [
                     ("epoch", .int(trainer.epoch)),
-                    ("train_bpd", .double(bitsPerDimension(nats: nll, dimensions: dimensionsPerImage))),
+                    ("train_bpd", .double(bitsPerDimension(nats: windowNLL, dimensions: windowDimensions))),
                     ("train_nll", .double(nll)),
                     ("lr", .double(Double("\(trainer.learningRate)") ?? Double(trainer.learningRate))),
                     ("images_per_s", .double((imagesPerSecond * 10).rounded() / 10)),
@@ -165,14 +202,24 @@ public final class TrainingRun {
                 try communicator.onRoot { try metrics?.append(record) }
                 onEvent(.logged(record))
                 windowStart = Date(); windowImages = 0; windowNLL = 0; windowSteps = 0; windowAllreduce = 0; windowWait = 0
+                windowDimensions = 0
             }
             if testData != nil && ((schedule.evalEvery > 0 && step % schedule.evalEvery == 0) || isLast) {
                 try evaluate(onEvent: onEvent)
+            }
+            if let every = schedule.sampleEvery, step % every == 0 {
+                let url = try writeSamples()
+                onEvent(.sampled(url, step: step))
             }
             if step % schedule.checkpointEvery == 0 || isLast {
                 try writeCheckpoint(to: lastCheckpointURL)
                 lastCheckpointed = step
                 onEvent(.checkpointWritten(lastCheckpointURL, step: step))
+            }
+            if let every = schedule.keepEvery, step % every == 0 {
+                let kept = keptCheckpointURL(step: step)
+                try writeCheckpoint(to: kept)
+                onEvent(.checkpointWritten(kept, step: step))
             }
             if windowImages == 0 { windowStart = Date() }   // evaluations and checkpoints do not count as training time
         }
@@ -186,41 +233,8 @@ public final class TrainingRun {
         }
     }
 
-    /// Evaluates the current (EMA, when kept) weights on the test data, logs `test_bpd` and writes
-    /// `best.safetensors` when it is the best so far. Returns the test bits per dimension.
-    @discardableResult
-    public func evaluate(onEvent: (TrainingEvent) -> Void = { _ in }) throws -> Double {
-        guard let testData else { throw LMConvError.invalidArgument(reason: "no test data to evaluate on") }
-        let cfg = trainer.model.configuration
-        let subset = schedule.evalLimit.map { testData.prefix($0) } ?? testData
-        let orders = Array(trainer.orders.prefix(schedule.evalOrders))
-        let model = try trainer.evaluationModel()
-        // A fixed seed: every evaluation of the run sees the same binarised test images, so results compare.
-        let result = try withoutActuallyEscaping(onEvent) { onEvent in
-            try model.evaluate(subset, orders: orders, encoding: cfg.inputEncoding(), region: nil,
-                               batchSize: schedule.evalBatchSize, seed: trainer.options.seed &+ 0x7E57,
-                               communicator: communicator) {
-                onEvent(.evaluating(done: $0, total: subset.count))
-            }
-        }
-        let bpd = result.bitsPerDimension
-        let isBest = bpd.isFinite && bpd < (trainer.bestTestBPD ?? .infinity)
-        if isBest {
-            trainer.bestTestBPD = bpd
-            try writeCheckpoint(to: bestCheckpointURL)
-        }
-        let record = MetricsRecord(step: trainer.step, [
-            ("test_bpd", .double(bpd)), ("test_nll", .double(result.meanNLL)), ("test_images", .int(subset.count)),
-            ("test_orders", .int(orders.count)), ("best", .bool(isBest)),
-        ])
-        try communicator.onRoot { try metrics?.append(record) }
-        onEvent(.logged(record))
-        onEvent(.evaluated(step: trainer.step, bitsPerDimension: bpd, isBest: isBest))
-        return bpd
-    }
-
     /// Writes a checkpoint on rank 0; every rank learns whether it worked.
-    private func writeCheckpoint(to url: URL) throws {
+    func writeCheckpoint(to url: URL) throws {
         try communicator.onRoot {
             do { try trainer.checkpoint().write(to: url) } catch let e as LMConvError { throw e } catch {
                 throw LMConvError.unwritable(path: url.path, reason: "cannot write the checkpoint (\(error.localizedDescription))")

@@ -11,9 +11,15 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
     public var dataFingerprint: String
     public var testData: String?
     public var schedule: TrainingSchedule
+    /// The checkpoint the run's initial weights came from (``FineTuning``), if any.
+    public var initFrom: String?
+    /// Whether the run started Adam afresh instead of from ``initFrom``'s optimizer state.
+    public var resetOptimizer: Bool?
 
     public init(data: String, dataLimit: Int? = nil, dataImages: Int, dataFingerprint: String, testData: String?,
-                schedule: TrainingSchedule) {
+                schedule: TrainingSchedule, initFrom: String? = nil, resetOptimizer: Bool? = nil) {
+        self.initFrom = initFrom
+        self.resetOptimizer = resetOptimizer
         self.data = data
         self.dataLimit = dataLimit
         self.dataImages = dataImages
@@ -24,6 +30,7 @@ public struct TrainingRunInfo: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case data, dataLimit = "data_limit", dataImages = "data_images", dataFingerprint = "data_fingerprint", testData = "test_data", schedule
+        case initFrom = "init_from", resetOptimizer = "reset_optimizer"
     }
 
     public static func read(from url: URL) throws -> TrainingRunInfo {

@@ -17,6 +17,13 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
     /// When set, the run trains for this many epochs in all: ``totalSteps`` becomes epochs x batches per epoch once
     /// the data is known.
     public var epochs: Int? = nil
+    /// Also keep every this many steps' checkpoint as `step-N.safetensors` beside `last.safetensors` (nil: none).
+    public var keepEvery: Int? = nil
+    /// Write `samples-step-N.png` (``sampleCount`` images drawn from the evaluated weights) every this many steps
+    /// (nil: none).
+    public var sampleEvery: Int? = nil
+    /// Images in each picture of ``sampleEvery`` (nil: 16).
+    public var sampleCount: Int? = nil
 
     public init(totalSteps: Int) { self.totalSteps = totalSteps }
 
@@ -29,7 +36,8 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
     enum CodingKeys: String, CodingKey {
         case totalSteps = "steps", logEvery = "log_every", checkpointEvery = "checkpoint_every"
         case evalEvery = "eval_every", evalLimit = "eval_limit", evalOrders = "eval_orders"
-        case evalBatchSize = "eval_batch_size", epochs
+        case evalBatchSize = "eval_batch_size", epochs, keepEvery = "keep_every", sampleEvery = "sample_every"
+        case sampleCount = "sample_count"
     }
 
     /// Throws for a value out of range, naming it.
@@ -54,6 +62,9 @@ public struct TrainingSchedule: Codable, Equatable, Sendable {
         }
         guard evalOrders >= 1 else {
             throw LMConvError.invalidConfiguration(reason: "eval_orders must be >= 1, got \(evalOrders)")
+        }
+        for (value, flag) in [(keepEvery, "--keep-every"), (sampleEvery, "--sample-every"), (sampleCount, "--sample-count")] {
+            if let value, value < 1 { throw LMConvError.invalidOption(name: flag, reason: "must be >= 1, got \(value)") }
         }
         guard evalBatchSize >= 1 else {
             throw LMConvError.invalidConfiguration(reason: "eval_batch_size must be >= 1, got \(evalBatchSize)")

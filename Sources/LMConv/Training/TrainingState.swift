@@ -10,4 +10,7 @@ public struct TrainingState: Codable, Equatable, Sendable {
     public var batches: BatchIterator.State
     /// The best test bits per dimension seen so far.
     public var bestTestBPD: Double?
+    /// Adam's update count when it differs from ``step`` (a run fine-tuned from another checkpoint with its
+    /// optimizer state continues that optimizer's bias correction); nil: equal to ``step``.
+    public var optimizerStep: Int? = nil
 }
