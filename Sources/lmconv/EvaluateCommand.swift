@@ -81,9 +81,16 @@ struct EvaluateCommand: JobCommand {
         let result: DatasetEvaluation
         switch network {
         case .pixelCNNPlusPlus(let model):
-            (hidden, names) = (nil, ["raster_scan"])
+            hidden = try region.map { spec in
+                try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width) }
+            }
+            if hidden != nil && communicator.isRoot {
+                Terminal.note("note: PixelCNN++ scores each region pixel given only the pixels before it in raster order "
+                              + "(above it and to its left), the context it can use")
+            }
+            names = ["raster_scan"]
             result = try forOption("--data") {
-                try model.evaluate(data, encoding: encoding, batchSize: batchSize, seed: seed) { bar?.update($0) }
+                try model.evaluate(data, encoding: encoding, region: hidden, batchSize: batchSize, seed: seed) { bar?.update($0) }
             }
         case .lmconv(let model):
             hidden = try region.map { spec in
@@ -160,9 +167,9 @@ struct EvaluateCommand: JobCommand {
         if let variants, variants != 1 {
             throw LMConvError.invalidOption(name: "--variants", reason: "\(why); it has no order variants")
         }
-        if region != nil {
-            throw LMConvError.invalidOption(name: "--region", reason: "\(why); a region given all other pixels needs "
-                                            + "an order that generates it last (use an LMConv checkpoint)")
+        if region != nil && (regionOptions.context != .reference || regionOptions.orderIndices != nil) {
+            throw LMConvError.invalidOption(name: "--context", reason: "\(why); its region likelihood is raster order's "
+                                            + "(each pixel given the pixels before it), with no context protocol or order choice")
         }
         if communicator.size > 1 {
             throw LMConvError.invalidOption(name: "mpirun", reason: "\(why); it is evaluated in one process")

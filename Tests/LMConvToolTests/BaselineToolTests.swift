@@ -57,9 +57,26 @@ final class BaselineToolTests: XCTestCase {
         XCTAssertEqual(fromSafetensors["bpd"] as? Double, fromPTH["bpd"] as? Double)
     }
 
+    /// A region's NLL under PixelCNN++ is raster order's: the top half given nothing and the bottom half given the
+    /// top add up to the whole image's NLL, image by image.
+    func testRegionLikelihoodIsRasterOrders() throws {
+        func perImage(_ extra: [String]) throws -> [Double] {
+            let r = try runLMConv(["evaluate", "--checkpoint", path("checkpoint.pth"), "--data", path("images.idx"),
+                                   "--json", "--per-image"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            return json["per_image_nll_nats"] as! [Double]
+        }
+        let whole = try perImage([]), top = try perImage(["--region", "top"]), bottom = try perImage(["--region", "bottom"])
+        XCTAssertEqual(whole.count, top.count)
+        for i in whole.indices { XCTAssertEqual(top[i] + bottom[i], whole[i], accuracy: 1e-6 * whole[i]) }
+        XCTAssertTrue(zip(top, whole).allSatisfy { $0 < $1 })
+    }
+
     func testRefusesWhatRasterOrderCannotDo() throws {
         let base = ["evaluate", "--checkpoint", path("checkpoint.pth"), "--data", path("images.idx")]
-        assertFailure(try runLMConv(base + ["--region", "top"]), mentions: ["--region", "PixelCNN++"])
+        assertFailure(try runLMConv(base + ["--region", "top", "--context", "observed"]), mentions: ["--context", "PixelCNN++"])
+        assertFailure(try runLMConv(base + ["--region", "top", "--order-indices", "0"]), mentions: ["--context", "PixelCNN++"])
         assertFailure(try runLMConv(base + ["--order", "s_curve"]), mentions: ["--order", "PixelCNN++"])
         assertFailure(try runLMConv(base + ["--variants", "8"]), mentions: ["--variants", "PixelCNN++"])
         let png = directory.appendingPathComponent("s.png").path

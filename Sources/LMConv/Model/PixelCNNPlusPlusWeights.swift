@@ -59,18 +59,20 @@ extension PixelCNNPlusPlus {
         try loadWeights(try file.parameterTensors(), source: source)
     }
 
-    /// Per-image NLL (nats) of images x (B, C, H, W) in [-1, 1] (raster order, the only one this network has).
-    public func negativeLogLikelihood(of x: Tensor) -> [Double] {
+    /// Per-image NLL (nats) of images x (B, C, H, W) in [-1, 1] (raster order, the only one this network has); with
+    /// `region` (row-major H*W), of the region's pixels only, each given the pixels before it in raster order (those
+    /// above it and to its left, in the region or not): all the context this network can use.
+    public func negativeLogLikelihood(of x: Tensor, region: [Bool]? = nil) -> [Double] {
         var rng = Xoshiro256(seed: 0)   // dropout is off outside training; the generator is never drawn from
         let (output, _) = forward(x, rng: &rng)
-        return LMConv.negativeLogLikelihood(output: output, target: x, configuration: configuration).perImageNLL
+        return LMConv.negativeLogLikelihood(output: output, target: x, configuration: configuration, region: region).perImageNLL
     }
 
     /// Evaluates the images of `data` in batches (one "order": raster).
     ///
     /// - Parameter encoding: how pixels become network inputs (dynamic binarisation draws from `seed`).
-    public func evaluate(_ data: ImageDataset, encoding: PixelEncoding, batchSize: Int = 32, seed: UInt64 = 0,
-                         progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
+    public func evaluate(_ data: ImageDataset, encoding: PixelEncoding, region: [Bool]? = nil, batchSize: Int = 32,
+                         seed: UInt64 = 0, progress: ((Int) -> Void)? = nil) throws -> DatasetEvaluation {
         let cfg = configuration
         guard data.channels == cfg.channels, data.height == cfg.height, data.width == cfg.width else {
             throw LMConvError.shapeMismatch(reason: "images are \(data.channels)x\(data.height)x\(data.width), the model is "
@@ -83,12 +85,13 @@ extension PixelCNNPlusPlus {
             let indices = Array(start..<min(start + batchSize, data.count))
             let x = Tensor(shape: [indices.count, cfg.channels, cfg.height, cfg.width],
                            scalars: data.networkInput(indices, encoding: encoding, rng: &rng))
-            nll += negativeLogLikelihood(of: x)
+            nll += negativeLogLikelihood(of: x, region: region)
             start += indices.count
             progress?(start)
         }
+        let pixels = region.map { $0.filter { $0 }.count } ?? cfg.height * cfg.width
         return DatasetEvaluation(perImageNLL: nll, perImagePerOrderNLL: nll.map { [$0] },
-                                 dimensionsPerImage: cfg.channels * cfg.height * cfg.width)
+                                 dimensionsPerImage: cfg.channels * pixels)
     }
 }
 

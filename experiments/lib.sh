@@ -1,0 +1,101 @@
+# Shared by the experiment scripts (source it): settings, resumable training and cached evaluations.
+#
+# Every script takes --quick (a few minutes: 20 steps per model, small evaluation sets; proves the scripts work) and --resume
+# (continue the runs and evaluations already there; without it an existing table folder is refused, so that nothing
+# is overwritten by accident). Training runs are shared by the tables (table 2 and 3 reuse table 1's binarized
+# models): ROOT/runs/NAME; each table's evaluations go to ROOT/TABLE/eval/NAME.json (a finished evaluation is never
+# recomputed) and its table to ROOT/TABLE/TABLE.md. ROOT is runs/experiments (runs/experiments-quick with --quick).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+LMCONV=${LMCONV:-.build/release/lmconv}
+QUICK=""; RESUME=""
+for arg in "$@"; do
+    case "$arg" in
+        --quick) QUICK=1 ;;
+        --resume) RESUME=1 ;;
+        *) echo "error: unknown argument $arg (expected --quick and/or --resume)" >&2; exit 2 ;;
+    esac
+done
+if [ -n "$QUICK" ]; then
+    BUDGET=${BUDGET:-0}; EVAL_LIMIT=${EVAL_LIMIT:-50}; EVAL_DURING=${EVAL_DURING:-20}; FILTERS=${FILTERS:-8}
+    ROOT=${ROOT:-runs/experiments-quick}
+else
+    BUDGET=${BUDGET:-3600}; EVAL_LIMIT=${EVAL_LIMIT:-1000}; EVAL_DURING=${EVAL_DURING:-500}; FILTERS=${FILTERS:-32}
+    ROOT=${ROOT:-runs/experiments}
+fi
+OUT=$ROOT/$EXPERIMENT
+RUNS=$ROOT/runs
+if [ -d "$OUT" ] && [ -z "$RESUME" ] && [ -z "$QUICK" ]; then
+    echo "error: $OUT exists: pass --resume to continue it, or move it away" >&2; exit 2
+fi
+[ -n "$QUICK" ] && [ -z "$RESUME" ] && rm -rf "$OUT"
+mkdir -p "$RUNS" "$OUT/eval"
+[ -x "$LMCONV" ] || swift build -c release --product lmconv 2>&1 | tail -n 1
+BATCH=${BATCH:-32}
+log() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+# json_field FILE KEY: a top-level number of a JSON file written by lmconv.
+json_field() { tr -d ' \n' < "$1" | grep -o "\"$2\":[-0-9.e]*" | head -n 1 | cut -d: -f2; }
+# json_array FILE KEY: a top-level array of numbers, space-separated.
+json_array() { tr -d ' \n' < "$1" | grep -o "\"$2\":\[[^]]*\]" | head -n 1 | sed 's/.*\[//; s/\]//; s/,/ /g'; }
+
+# parameters ARGS...: the parameter count of a model `lmconv train ARGS` would build.
+parameters() {
+    local dir; dir=$(mktemp -d)
+    "$LMCONV" train "$@" --steps 0 --output "$dir/run" 2>&1 | grep -o '[0-9]* parameters' | head -n 1 | cut -d' ' -f1
+    rm -rf "$dir"
+}
+
+# steps_for ARGS...: the steps of BATCH images that BUDGET seconds buy this model on this machine: the time of 12
+# training steps minus that of 2 (so that loading the data and starting the process cancel out), over 10. (On a
+# machine shared with other work this is noisy: the steps are recorded, and the table says what each model got.)
+steps_for() {
+    local dir t0 t1 t2; dir=$(mktemp -d)
+    t0=$(date +%s.%N)
+    "$LMCONV" train "$@" --steps 2 --batch-size "$BATCH" --output "$dir/short" > /dev/null 2>&1
+    t1=$(date +%s.%N)
+    "$LMCONV" train "$@" --steps 12 --batch-size "$BATCH" --output "$dir/long" > /dev/null 2>&1
+    t2=$(date +%s.%N)
+    rm -rf "$dir"
+    echo "$BUDGET / ((($t2 - $t1) - ($t1 - $t0)) / 10)" | bc -l | awk '{ n = int($1); print (n < 4 || n > 10000000 ? 4 : n) }'
+}
+
+# train NAME ARGS...: trains RUNS/NAME for the steps BUDGET buys (recorded once in RUNS/NAME.steps, so a resumed
+# run has the same target); resumes a stopped run; does nothing for a finished one.
+train() {
+    local name=$1; shift
+    local dir="$RUNS/$name" steps
+    if [ -f "$dir.steps" ]; then
+        steps=$(cat "$dir.steps")
+    elif [ -n "$QUICK" ]; then
+        steps=${QUICK_STEPS:-20}; echo "$steps" > "$dir.steps"   # --quick proves the scripts work: no timing
+    else
+        steps=$(steps_for "$@"); echo "$steps" > "$dir.steps"
+    fi
+    if [ -f "$dir/done" ]; then return 0; fi
+    if [ -f "$dir/last.safetensors" ]; then
+        log "resuming $name (target $steps steps)"
+        "$LMCONV" train --resume --output "$dir" >> "$dir.log" 2>&1
+    else
+        log "training $name: $steps steps of $BATCH images (budget $BUDGET s), $(parameters "$@") parameters"
+        # Ten test evaluations along the way (on EVAL_DURING images) give the learning curves.
+        "$LMCONV" train "$@" --steps "$steps" --batch-size "$BATCH" --checkpoint-every 100 \
+            --eval-every $(( steps / 10 > 0 ? steps / 10 : 1 )) --eval-limit "$EVAL_DURING" --output "$dir" > "$dir.log" 2>&1
+    fi
+    touch "$dir/done"
+}
+
+# evaluate NAME CHECKPOINT ARGS...: lmconv evaluate --json into OUT/eval/NAME.json, once.
+evaluate() {
+    local name=$1 checkpoint=$2; shift 2
+    local file="$OUT/eval/$name.json"
+    [ -s "$file" ] && return 0
+    log "evaluating $name"
+    "$LMCONV" evaluate --checkpoint "$checkpoint" "$@" --limit "$EVAL_LIMIT" --json > "$file.tmp" 2> "$OUT/eval/$name.err"
+    mv "$file.tmp" "$file"
+}
+
+bpd() { printf "%.4f" "$(json_field "$OUT/eval/$1.json" bpd)"; }
+checkpoint() { echo "$RUNS/$1/last.safetensors"; }
+steps_of() { cat "$RUNS/$1.steps"; }
+parameters_of() { grep -o '[0-9]* parameters' "$RUNS/$1.log" | head -n 1 | cut -d' ' -f1; }
