@@ -91,6 +91,8 @@ struct EvaluateCommand: JobCommand {
             }
             var spec = checkpoint.orders
             if !order.isEmpty { spec.names = order }
+            // The checkpoint's selection (order_variants) applies to its own list only.
+            if !order.isEmpty || variants != nil { spec.selection = nil }
             let perBase = variants ?? spec.variants
             var orders = try forOption("--order") {
                 try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase)
