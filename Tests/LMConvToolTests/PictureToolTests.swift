@@ -69,4 +69,60 @@ final class PictureToolTests: XCTestCase {
         assertFailure(try runLMConv(["masks", "--checkpoint", baseline, "--output", bad]),
                       mentions: ["--checkpoint", "PixelCNN++"], noOutput: bad)
     }
+
+    // MARK: - plot
+
+    private func writeMetrics(_ name: String, _ lines: [String]) throws -> String {
+        let dir = temp(name)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/metrics.jsonl", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func testLearningCurvesFromTheRecords() throws {
+        let a = try writeMetrics("run-a", [
+            #"{"step":10,"epoch":0,"train_bpd":0.9,"images_per_s":10}"#,
+            #"{"step":15,"test_bpd":0.8,"best":true}"#,
+            #"{"step":20,"epoch":0,"train_bpd":0.7,"images_per_s":20}"#,
+            #"{"step":30,"test_bpd":0.6,"best":true}"#,
+            #"{"step":25,"torn"#,
+        ])
+        let byStep = try LearningCurve(metrics: URL(fileURLWithPath: a + "/metrics.jsonl"), key: "test_bpd", x: .step)
+        XCTAssertEqual(byStep.points.map(\.x), [15, 30])
+        XCTAssertEqual(byStep.points.map(\.y), [0.8, 0.6])
+        // 10 steps of 4 images at 10 images/s: 4 s; 10 more at 20 images/s: 2 s more. Step 15 lies halfway.
+        let byTime = try LearningCurve(metrics: URL(fileURLWithPath: a + "/metrics.jsonl"), key: "test_bpd", x: .time,
+                                       batchSize: 4)
+        XCTAssertEqual(byTime.points.map(\.x), [5, 6])
+        let train = try LearningCurve(metrics: URL(fileURLWithPath: a + "/metrics.jsonl"), key: "train_bpd", x: .time,
+                                      batchSize: 4)
+        XCTAssertEqual(train.points.map(\.x), [4, 6])
+        let b = try writeMetrics("run-b", [#"{"step":5,"test_bpd":1.2,"elapsed_s":30}"#,
+                                           #"{"step":50,"test_bpd":0.5,"elapsed_s":90}"#])
+        let elapsed = try LearningCurve(metrics: URL(fileURLWithPath: b + "/metrics.jsonl"), key: "test_bpd", x: .time)
+        XCTAssertEqual(elapsed.points.map(\.x), [30, 90])
+    }
+
+    func testPlotOfTwoRunsAndBadInput() throws {
+        let a = try writeMetrics("run-a", [#"{"step":10,"train_bpd":0.9,"images_per_s":10}"#,
+                                           #"{"step":20,"test_bpd":0.8}"#, #"{"step":40,"test_bpd":0.7}"#])
+        let b = try writeMetrics("run-b", [#"{"step":10,"test_bpd":1.1}"#, #"{"step":30,"test_bpd":0.75}"#])
+        let out = temp("curves.png")
+        let r = try runLMConv(["plot", a, b + "/metrics.jsonl", "--output", out])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stdout.contains("2 curves, 2, 2 points"), r.stdout)
+        let picture = try PNG.read(contentsOf: out)
+        var colours = Set<[UInt8]>()
+        for y in 0..<picture.height { for x in 0..<picture.width { colours.insert(colour(picture, x, y)) } }
+        XCTAssertTrue(colours.contains([31, 119, 180]) && colours.contains([255, 127, 14]), "both curves' colours")
+
+        let bad = temp("bad.png")
+        assertFailure(try runLMConv(["plot", a, "--y", "test_nll", "--output", bad]),
+                      mentions: ["run-a/metrics.jsonl", "test_nll", "train_bpd"], noOutput: bad)
+        assertFailure(try runLMConv(["plot", a, "--x", "time", "--output", bad]),
+                      mentions: ["run-a/metrics.jsonl", "batch size"], noOutput: bad)
+        assertFailure(try runLMConv(["plot", temp("absent"), "--output", bad]), mentions: ["absent"], noOutput: bad)
+        assertFailure(try runLMConv(["plot", a, b, "--label", "one", "--output", bad]), mentions: ["--label"], noOutput: bad)
+        XCTAssertEqual(try runLMConv(["plot", a, "--x", "time", "--batch-size", "4", "--output", out]).status, 0)
+    }
 }
