@@ -53,7 +53,7 @@ fi
 if [ -z "${LMCONV:-}" ]; then
   swift build -c release --product lmconv >&2
   LMCONV=$ROOT/.build/release/lmconv
-  BUILT="$BUILT; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  BUILT="swift-lmconv $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(unknown commit)")"
 else
   BUILT="lmconv $LMCONV"
 fi
@@ -81,7 +81,7 @@ fi
 
 CPU=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
 echo
-echo "$(date -u +%Y-%m-%d), ${CPU:-unknown CPU}, $(nproc) cores, $THREADS threads each; PyTorch $TORCH; swift-lmconv $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo "(unknown commit)")"
+echo "$(date -u +%Y-%m-%d), ${CPU:-unknown CPU}, $(nproc) cores, $THREADS threads each; PyTorch $TORCH; $BUILT; load average $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 printf '| %s | %s | %s | %s | %s | %s | %s |\n' "configuration" "reference train step" "lmconv train step" "ratio" \
   "reference forward" "lmconv forward" "ratio"
 printf '| --- | --- | --- | --- | --- | --- | --- |\n'
