@@ -105,7 +105,12 @@ struct ImportResolver {
 
         var orders = OrderSpecification(names: names!, variants: variants, baseTranspose: baseTranspose,
                                         baseReflectRows: baseReflectRows, baseReflectCols: baseReflectCols)
-        if given.orderNames == nil && given.variants == nil, let selected = try args?.ints("order_variants"),
+        if let selected = given.orderSelection {
+            orders.selection = selected
+            do { try orders.checkSelection() } catch let error as LMConvError {
+                throw LMConvError.invalidArgument(source: source, reason: "the given order_variants \(selected): " + error.message)
+            }
+        } else if given.orderNames == nil && given.variants == nil, let selected = try args?.ints("order_variants"),
            !selected.isEmpty {
             let count = orders.names.count * orders.variants
             if selected == Array(0..<count) {
