@@ -41,9 +41,7 @@ struct InfoCommand: ParsableCommand {
             "training_options": decodedJSON(s.trainingOptionsJSON),
             "training_data": optional(s.trainingData), "training_images": optional(s.trainingImages),
         ]
-        if !s.referenceArgs.isEmpty {
-            object["args"] = .object(Dictionary(uniqueKeysWithValues: s.referenceArgs.map { ($0.key, JSON.string($0.value)) }))
-        }
+        if let args = s.referenceArgsJSON { object["args"] = decodedJSON(args) }
         return .object(object)
     }
 

@@ -36,6 +36,11 @@ final class CheckpointToolTests: XCTestCase {
         XCTAssertEqual(j["training_images"] as? Int, 50000)
         XCTAssertEqual((j["configuration"] as? [String: Any])?["nr_logistic_mix"] as? Int, 3)
         XCTAssertEqual(j["optimizer_state"] as? Bool, true)
+        let args = try XCTUnwrap(j["args"] as? [String: Any])
+        XCTAssertEqual(args["batch_size"] as? Int, 32)
+        XCTAssertEqual(args["ours"] as? Bool, false)
+        XCTAssertEqual(args["order"] as? [String], ["raster_scan"])
+        XCTAssertTrue(args["order_variants"] is NSNull)
         let legacy = try parseJSON(try runLMConv(["info", fixture("binary-28/checkpoint_legacy.pth"), "--json"]).stdout)
         XCTAssertEqual(legacy["format"] as? String, "pth (legacy)")
     }

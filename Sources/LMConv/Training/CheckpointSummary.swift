@@ -33,6 +33,8 @@ public struct CheckpointSummary: Sendable {
     public var trainingImages: Int?
     /// The reference's saved `args` with plain values (numbers, strings, flags, lists of them), `.pth` only.
     public var referenceArgs: [(key: String, value: String)]
+    /// The same args as a JSON object (typed values, `None` as null), `.pth` only.
+    public var referenceArgsJSON: String?
 
     /// Reads the summary of the checkpoint at `url` (a swift-lmconv `.safetensors` or a reference `.pth`).
     public static func read(contentsOf url: URL, warnings: ((String) -> Void)? = nil) throws -> CheckpointSummary {
@@ -86,6 +88,8 @@ public struct CheckpointSummary: Sendable {
             summary.trainingImages = referenceTrainingImages(dataset)
         }
         summary.referenceArgs = args.keys.sorted().compactMap { key in plainText(args[key]!).map { (key, $0) } }
+        let plain = args.compactMapValues(jsonValue)
+        summary.referenceArgsJSON = plain.isEmpty ? nil : JSONWriter.string(jsonObject: plain)
         return summary
     }
 
@@ -109,6 +113,21 @@ public struct CheckpointSummary: Sendable {
         if name.contains("cifar") { return 50000 }
         if name.contains("celeba") { return 27000 }
         return nil
+    }
+
+    /// A value of the reference's args as a JSONSerialization value, when it is plain data.
+    private static func jsonValue(_ value: PickleValue) -> Any? {
+        switch value {
+        case .none: return NSNull()
+        case .bool(let b): return b
+        case .int(let v): return v
+        case .float(let v): return v.isFinite ? v : nil
+        case .string(let s): return s
+        case .list(let items), .tuple(let items):
+            let parts = items.compactMap(jsonValue)
+            return parts.count == items.count ? parts : nil
+        default: return nil
+        }
     }
 
     /// A value of the reference's args as text, when it is plain data.
