@@ -3,7 +3,7 @@
 # configurations in one run, on this machine, and prints the ratios (optional: users need none of it).
 #
 #   bash scripts/bench-reference.sh            # binarized 28x28 F 32 R 2 batch 16, then the paper model (one step)
-#   PAPER=0 bash scripts/bench-reference.sh    # the small configuration only
+#   PAPER=0 bash scripts/bench-reference.sh    # the small configuration only (SMALL=0: the paper model only)
 #
 # It prepares the reference in .build/reference/ (nothing of it is committed): the code from REF_GIT (a git
 # directory or URL of ajayjain/lmconv; default: cloned from GitHub), adapted to run on today's CPU PyTorch (no
@@ -22,6 +22,7 @@ TORCH_VERSION=${TORCH_VERSION:-2.15.0}
 THREADS=${THREADS:-2}
 STEPS=${STEPS:-3}
 PAPER=${PAPER:-1}
+SMALL=${SMALL:-1}
 mkdir -p "$WORK"
 
 # The reference's code, adapted to run on the CPU with current PyTorch and numpy.
@@ -74,7 +75,9 @@ run() {   # name, steps, warmup, lmconv bench flags...
   ROWS+=("$name|$(field "$ref" train_step_s)|$(field "$ours" train_step_s)|$(field "$ref" forward_s)|$(field "$ours" forward_s)")
   TORCH=$(field "$ref" torch)
 }
-run "binarized 28x28, F 32, R 2, batch 16" "$STEPS" 1
+if [ "$SMALL" != 0 ]; then
+  run "binarized 28x28, F 32, R 2, batch 16" "$STEPS" 1
+fi
 if [ "$PAPER" != 0 ]; then
   run "paper model (F 160, R 5, batch 32)" 1 0 --filters 160 --resnets 5 --batch-size 32
 fi
