@@ -22,21 +22,21 @@ struct MasksCommand: ParsableCommand {
     @Option(help: "Which of the checkpoint's orders (an index into its list, as --order-indices).")
     var orderIndex: Int = 0
 
-    @Option(help: ArgumentHelp("Base order (without --checkpoint): \(GenerationOrder.names.joined(separator: ", ")).",
-                               valueName: "name"))
+    @Option(help: ArgumentHelp("Base order (without --checkpoint; default s_curve): "
+                               + "\(GenerationOrder.names.joined(separator: ", ")).", valueName: "name"))
     var order: String?
 
-    @Option(help: "Variant of the base order (0...7) (without --checkpoint).")
-    var variant: Int = 0
+    @Option(help: "Variant of the base order (0...7) (without --checkpoint; default 0).")
+    var variant: Int?
 
     @Option(help: ArgumentHelp("Image size, rows x columns (without --checkpoint; default 28x28).", valueName: "HxW"))
     var size: String?
 
-    @Option(help: "Kernel size (odd; without --checkpoint).")
-    var kernelSize: Int = 3
+    @Option(help: "Kernel size (odd; without --checkpoint; default 3).")
+    var kernelSize: Int?
 
-    @Option(help: "The dilated layers' dilation (without --checkpoint).")
-    var maxDilation: Int = 2
+    @Option(help: "The dilated layers' dilation (without --checkpoint; default 2).")
+    var maxDilation: Int?
 
     @Option(help: ArgumentHelp("Which mask: init (type A, the first layer), undilated (type B) or dilated (type B "
                                + "at the maximum dilation).", valueName: "init|undilated|dilated"))
@@ -56,16 +56,17 @@ struct MasksCommand: ParsableCommand {
         guard ["init", "undilated", "dilated"].contains(layer) else {
             throw ValidationError("--layer must be init, undilated or dilated, got \(layer)")
         }
-        if checkpoint != nil, order != nil || size != nil {
-            throw ValidationError("--order and --size describe the order without --checkpoint; with a checkpoint use --order-index")
+        if checkpoint != nil, order != nil || size != nil || variant != nil || kernelSize != nil || maxDilation != nil {
+            throw ValidationError("--order, --variant, --size, --kernel-size and --max-dilation describe the masks "
+                                  + "without --checkpoint; with a checkpoint, pick its order with --order-index")
         }
         if let order { try validateOrderNames([order]) }
-        guard (0...7).contains(variant) else { throw ValidationError("--variant must be in 0...7, got \(variant)") }
+        if let variant, !(0...7).contains(variant) { throw ValidationError("--variant must be in 0...7, got \(variant)") }
         if let size, parseImageSize(size) == nil { throw ValidationError(imageSizeError(size)) }
-        guard kernelSize > 0, kernelSize % 2 == 1, kernelSize <= 15 else {
-            throw ValidationError("--kernel-size must be odd and in 1...15, got \(kernelSize)")
+        if let k = kernelSize, k <= 0 || k % 2 == 0 || k > 15 {
+            throw ValidationError("--kernel-size must be odd and in 1...15, got \(k)")
         }
-        guard (1...16).contains(maxDilation) else { throw ValidationError("--max-dilation must be in 1...16, got \(maxDilation)") }
+        if let d = maxDilation, !(1...16).contains(d) { throw ValidationError("--max-dilation must be in 1...16, got \(d)") }
         if let cellSize, !(1...64).contains(cellSize) { throw ValidationError("--cell-size must be in 1...64, got \(cellSize)") }
         guard at.count <= 64 else { throw ValidationError("--at takes at most 64 locations, got \(at.count)") }
     }
@@ -91,9 +92,10 @@ struct MasksCommand: ParsableCommand {
     private func resolveOrder() throws -> (GenerationOrder, String, Int, Int) {
         guard let checkpoint else {
             let (h, w) = size.flatMap(parseImageSize) ?? (28, 28)
-            let spec = OrderSpecification(names: [order ?? "s_curve"], variants: variant == 0 ? 1 : 8)
+            let v = variant ?? 0
+            let spec = OrderSpecification(names: [order ?? "s_curve"], variants: v == 0 ? 1 : 8)
             let orders = try forOption("--order") { try spec.orders(height: h, width: w) }
-            return (orders[variant], spec.orderNames[variant], kernelSize, maxDilation)
+            return (orders[v], spec.orderNames[v], kernelSize ?? 3, maxDilation ?? 2)
         }
         let loaded = try Checkpoint.load(contentsOf: URL(fileURLWithPath: checkpoint), warnings: { Terminal.note("note: \($0)") })
         let cfg = loaded.configuration

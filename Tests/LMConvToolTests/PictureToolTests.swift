@@ -65,6 +65,8 @@ final class PictureToolTests: XCTestCase {
                       mentions: ["--at", "3,28", "outside"], noOutput: bad)
         assertFailure(try runLMConv(["masks", "--order", "s_curve", "--layer", "middle", "--output", bad]),
                       mentions: ["--layer"], noOutput: bad)
+        assertFailure(try runLMConv(["masks", "--checkpoint", checkpoint, "--kernel-size", "5", "--output", bad]),
+                      mentions: ["--order-index"], noOutput: bad)
         let baseline = fixturesDirectory.appendingPathComponent("baseline-gray-28/checkpoint.pth").path
         assertFailure(try runLMConv(["masks", "--checkpoint", baseline, "--output", bad]),
                       mentions: ["--checkpoint", "PixelCNN++"], noOutput: bad)
