@@ -58,6 +58,7 @@ func chosenOrder(_ checkpoint: Checkpoint, name: String?, variant: Int, height: 
 {
     var spec = checkpoint.orders
     spec.names = [name ?? spec.names[0]]
+    spec.selection = nil   // a variant of one base order: the checkpoint's selection from its list does not apply
     let orders = try forOption("--order") { try spec.orders(height: height, width: width, variantsPerBase: variant + 1) }
     return (orders[variant], spec.orderNames(variantsPerBase: variant + 1)[variant])
 }

@@ -25,8 +25,9 @@ struct CompleteCommand: ParsableCommand {
     @Option(help: "The first N images (default 4, unless --indices).")
     var count: Int?
 
-    @Option(help: ArgumentHelp("The pixels to hide: top, bottom, left, right, center, R0:R1,C0:C1 (half-open), or "
-                               + "a MASK.png of the image size whose dark pixels are hidden.", valueName: "region"))
+    @Option(help: ArgumentHelp("The pixels to hide: top, bottom, left, right, center, R0:R1,C0:C1 (half-open), "
+                               + "random_near_center[:RxC] (the reference's box, default 16x16, at a random offset "
+                               + "from the centre drawn from --seed), or a MASK.png of the image size whose dark pixels are hidden.", valueName: "region"))
     var hide: String
 
     @Option(help: "Completions per image.")
@@ -81,7 +82,7 @@ struct CompleteCommand: ParsableCommand {
             throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images")
         }
         guard !chosen.isEmpty else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
-        let hidden = try forOption("--hide") { try loadRegion(hide, height: all.height, width: all.width) }
+        let hidden = try forOption("--hide") { try loadRegion(hide, height: all.height, width: all.width, seed: samplingOptions.seed) }
         let data = all.subset(chosen)
         var rng = Xoshiro256(seed: samplingOptions.seed)
         let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
@@ -102,7 +103,7 @@ struct CompleteCommand: ParsableCommand {
                 + "only the pixels before it in raster order; \(hiddenCount) whole forward passes of a batch of "
                 + "\(data.count * samples))")
             completions = try model.complete(input, hidden: hidden, samples: samples,
-                                             temperature: samplingOptions.temperature, rng: &rng) { _ in
+                                             pixelOptions: samplingOptions.pixelOptions, rng: &rng) { _ in
                 done += 1
                 bar.update(done, extra: "pixels")
             }
@@ -143,7 +144,7 @@ struct CompleteCommand: ParsableCommand {
         Terminal.note("completing \(hiddenCount) hidden pixels of \(count) image\(count == 1 ? "" : "s"), "
             + "\(samples) time\(samples == 1 ? "" : "s") each, order \(orderName) (hidden pixels last)")
         return try model.complete(input, hidden: hidden, samples: samples, order: baseOrder,
-                                  temperature: samplingOptions.temperature, context: regionOptions.context, rng: &rng,
+                                  context: regionOptions.context, pixelOptions: samplingOptions.pixelOptions, rng: &rng,
                                   naive: samplingOptions.naive) { _, _ in onPixel() }
     }
 

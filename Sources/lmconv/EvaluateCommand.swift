@@ -33,7 +33,8 @@ struct EvaluateCommand: JobCommand {
     var variants: Int?
 
     @Option(help: ArgumentHelp("Score only these pixels: top, bottom, left, right, center, R0:R1,C0:C1 (half-open), "
-                               + "or a MASK.png whose dark pixels form the region.", valueName: "region"))
+                               + "random_near_center[:RxC] (the reference's box, default 16x16, at a random offset "
+                               + "from the centre drawn from --seed), or a MASK.png whose dark pixels form the region.", valueName: "region"))
     var region: String?
 
     @OptionGroup(title: "Region") var regionOptions: RegionOptions
@@ -94,10 +95,12 @@ struct EvaluateCommand: JobCommand {
             }
         case .lmconv(let model):
             hidden = try region.map { spec in
-                try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width) }
+                try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width, seed: seed) }
             }
             var spec = checkpoint.orders
             if !order.isEmpty { spec.names = order }
+            // The checkpoint's selection (order_variants) applies to its own list only.
+            if !order.isEmpty || variants != nil { spec.selection = nil }
             let perBase = variants ?? spec.variants
             var orders = try forOption("--order") {
                 try spec.orders(height: data.height, width: data.width, variantsPerBase: perBase)

@@ -48,6 +48,11 @@ struct ImportCommand: ParsableCommand {
     @Option(help: "Variants of each base order: 1, or 8 (the reference's --randomize_order).")
     var variants: Int?
 
+    @Option(name: .customLong("order-variants"), parsing: .upToNextOption,
+            help: ArgumentHelp("Keep only these orders of the list, by index (the reference's --order_variants).",
+                               valueName: "index"))
+    var orderVariants: [Int] = []
+
     @OptionGroup var threadOptions: ThreadOptions
     func validate() throws {
         for case let (p, value?) in [(P.height, height), (P.width, width), (P.maxDilation, maxDilation), (P.nBits, nBits)] {
@@ -68,6 +73,7 @@ struct ImportCommand: ParsableCommand {
             overrides.normalization = value
         }
         if !order.isEmpty { overrides.orderNames = order }
+        if !orderVariants.isEmpty { overrides.orderSelection = orderVariants }
 
         let input = URL(fileURLWithPath: checkpoint)
         let result = try Checkpoint.importTorch(contentsOf: input, overrides: overrides, useEMA: ema) { warning in

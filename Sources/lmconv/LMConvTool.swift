@@ -12,7 +12,8 @@ struct LMConvTool: ParsableCommand {
         abstract: "Train, evaluate and sample Locally Masked PixelCNNs (Jain, Abbeel, Pathak, UAI 2020).",
         subcommands: [TrainCommand.self, EvaluateCommand.self, SampleCommand.self, CompleteCommand.self,
                       OrdersCommand.self, ImportCommand.self, BenchCommand.self, ScoreCommand.self, OodCommand.self,
-                      CompressCommand.self, DecompressCommand.self, ExportCommand.self])
+                      CompressCommand.self, DecompressCommand.self, ExportCommand.self, InfoCommand.self,
+                      AverageCommand.self, MasksCommand.self, PlotCommand.self])
 
     /// Runs the command; every failure ends in one line on stderr, `error: ...`, and a non-zero exit. Under
     /// `mpirun` (a build with MPI), commands that split their work between processes get the job's communicator;

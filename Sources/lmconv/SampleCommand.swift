@@ -55,7 +55,7 @@ struct SampleCommand: ParsableCommand {
                           + "batch of \(count)")
             var rng = Xoshiro256(seed: samplingOptions.seed)
             let bar = ProgressBar("sample", total: passes)
-            images = try model.sample(count: count, temperature: samplingOptions.temperature, rng: &rng) {
+            images = try model.sample(count: count, pixelOptions: samplingOptions.pixelOptions, rng: &rng) {
                 bar.update($0 + 1, extra: "pixels")
             }
             bar.finish()
@@ -78,7 +78,7 @@ struct SampleCommand: ParsableCommand {
         let sizeNote = (height, width) == (cfg.height, cfg.width) ? "" : " at \(height)x\(width)"
         Terminal.note("sampling \(count) image\(count == 1 ? "" : "s") of \(cfg.summary)\(sizeNote) in order \(orderName)")
         let task = SamplingTask(order: generationOrder, count: count, configuration: cfg,
-                                temperature: samplingOptions.temperature)
+                                pixelOptions: samplingOptions.pixelOptions)
         var rng = Xoshiro256(seed: samplingOptions.seed)
         let bar = ProgressBar("sample", total: task.stepsInOrder.count)
         var done = 0

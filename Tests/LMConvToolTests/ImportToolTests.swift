@@ -60,6 +60,22 @@ final class ImportToolTests: XCTestCase {
         XCTAssertEqual(checkpoint.orders, OrderSpecification(names: ["raster_scan", "s_curve"], variants: 1))
     }
 
+    func testOrderVariantsOption() throws {
+        let input = fixturesDirectory.appendingPathComponent("binary-28/checkpoint.pth")
+        let output = directory.appendingPathComponent("selected.safetensors")
+        let result = try run(["import", input.path, "--output", output.path, "--order-variants", "1", "3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("order_variants 1 3 (2 orders)"), result.stdout)
+        let orders = try Checkpoint.read(contentsOf: output).orders
+        XCTAssertEqual(orders, OrderSpecification(names: ["s_curve"], variants: 8, selection: [1, 3]))
+        XCTAssertEqual(try orders.orders(height: 28, width: 28),
+                       [try ReferenceFixture("binary-28").order(1), try ReferenceFixture("binary-28").order(3)])
+        try FileManager.default.removeItem(at: output)   // assertFails checks that no .safetensors is left
+        let bad = directory.appendingPathComponent("bad.safetensors")
+        try assertFails(["import", input.path, "--output", bad.path, "--order-variants", "8"], output: bad,
+                        mentions: "order_variants [8]")
+    }
+
     /// Bad input: one line on stderr, a non-zero exit status and no output file.
     private func assertFails(_ arguments: [String], output: URL, mentions fragment: String,
                              file: StaticString = #filePath, line: UInt = #line) throws {

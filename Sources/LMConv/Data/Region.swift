@@ -90,11 +90,13 @@ public func regionFromMask(_ image: RGBImage, height: Int, width: Int, source: S
     return region
 }
 
-/// A region from a description (see ``parseRegion(_:height:width:)``) or, when `spec` names a `.png` file, from that
-/// mask picture (see ``regionFromMask(_:height:width:source:)``).
-public func loadRegion(_ spec: String, height: Int, width: Int) throws -> [Bool] {
+/// A region from a description (see ``parseRegion(_:height:width:)``), `random_near_center[:RxC]` (the reference's
+/// random box near the centre, drawn from `seed`: ``randomNearCenterRegion(height:width:boxRows:boxCols:rng:)``) or,
+/// when `spec` names a `.png` file, from that mask picture (see ``regionFromMask(_:height:width:source:)``).
+public func loadRegion(_ spec: String, height: Int, width: Int, seed: UInt64 = 0) throws -> [Bool] {
     if spec.lowercased().hasSuffix(".png") {
         return try regionFromMask(PNG.read(contentsOf: spec), height: height, width: width, source: spec)
     }
+    if let region = try parseRandomNearCenter(spec, height: height, width: width, seed: seed) { return region }
     return try parseRegion(spec, height: height, width: width)
 }

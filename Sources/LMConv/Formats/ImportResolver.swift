@@ -105,7 +105,12 @@ struct ImportResolver {
 
         var orders = OrderSpecification(names: names!, variants: variants, baseTranspose: baseTranspose,
                                         baseReflectRows: baseReflectRows, baseReflectCols: baseReflectCols)
-        if given.orderNames == nil && given.variants == nil, let selected = try args?.ints("order_variants"),
+        if let selected = given.orderSelection {
+            orders.selection = selected
+            do { try orders.checkSelection() } catch let error as LMConvError {
+                throw LMConvError.invalidArgument(source: source, reason: "the given order_variants \(selected): " + error.message)
+            }
+        } else if given.orderNames == nil && given.variants == nil, let selected = try args?.ints("order_variants"),
            !selected.isEmpty {
             let count = orders.names.count * orders.variants
             if selected == Array(0..<count) {
@@ -113,8 +118,10 @@ struct ImportResolver {
             } else if orders.variants == 8, selected == orders.names.indices.map({ $0 * 8 }) {
                 orders.variants = 1   // each base order's variant 0 is the base order itself
             } else {
-                warnings?("\(source): args 'order_variants' \(selected) selects a subset of the \(count) orders, "
-                          + "which cannot be recorded; keeping all of them (give the orders explicitly to change them)")
+                orders.selection = selected   // the reference's `all_generation_idx[i] for i in order_variants`
+                do { try orders.checkSelection() } catch let error as LMConvError {
+                    throw LMConvError.corruptFile(source: source, reason: "args 'order_variants' \(selected): " + error.message)
+                }
             }
         }
         return (configuration, orders)

@@ -17,7 +17,7 @@ import Foundation
 // | `order` | base order names (a list, or a single string in older versions) |
 // | `randomize_order` | 8 variants of each base order, else 1 |
 // | `base_order_transpose`, `base_order_reflect_rows`, `base_order_reflect_cols` | the order specification's base options |
-// | `order_variants` | a subset of the variant list cannot be expressed by an ``OrderSpecification``: a warning, all variants kept (unless the subset is every base order's variant 0, which is `variants = 1`) |
+// | `order_variants` | ``OrderSpecification/selection``: exactly those orders of the variant list, in that sequence (the whole list is no selection; every base order's variant 0 is `variants = 1`); ignored when the caller gives the orders |
 // | `ours` | false means the reference's PixelCNN++ baseline: imported as a ``PixelCNNPlusPlus`` (TorchCheckpointBaselineImport.swift) |
 //
 // Values the args lack fall back to what the weights determine (channels, filters, kernel size, resnets, bias, mask

@@ -22,13 +22,15 @@ public struct TorchImportOverrides: Sendable, Equatable {
     public var baseTranspose: Bool?
     public var baseReflectRows: Bool?
     public var baseReflectCols: Bool?
+    /// Indices into the order list (``OrderSpecification/selection``, the reference's `order_variants`).
+    public var orderSelection: [Int]?
 
     public init(channels: Int? = nil, height: Int? = nil, width: Int? = nil, binarize: Bool? = nil,
                 filters: Int? = nil, resnets: Int? = nil, kernelSize: Int? = nil, maxDilation: Int? = nil,
                 mixtures: Int? = nil, normalization: Normalization? = nil, nBits: Int? = nil, convBias: Bool? = nil,
                 learnWeightForMasks: Bool? = nil, dropout: Float? = nil, orderNames: [String]? = nil,
                 variants: Int? = nil, baseTranspose: Bool? = nil, baseReflectRows: Bool? = nil,
-                baseReflectCols: Bool? = nil) {
+                baseReflectCols: Bool? = nil, orderSelection: [Int]? = nil) {
         self.channels = channels
         self.height = height
         self.width = width
@@ -48,6 +50,7 @@ public struct TorchImportOverrides: Sendable, Equatable {
         self.baseTranspose = baseTranspose
         self.baseReflectRows = baseReflectRows
         self.baseReflectCols = baseReflectCols
+        self.orderSelection = orderSelection
     }
 
     /// Every value of `configuration` as an override.
@@ -67,6 +70,7 @@ public struct TorchImportOverrides: Sendable, Equatable {
         baseTranspose = orders.baseTranspose
         baseReflectRows = orders.baseReflectRows
         baseReflectCols = orders.baseReflectCols
+        orderSelection = orders.selection
     }
 }
 
@@ -93,6 +97,7 @@ extension TorchImportOverrides {
         r.baseTranspose = other.baseTranspose ?? r.baseTranspose
         r.baseReflectRows = other.baseReflectRows ?? r.baseReflectRows
         r.baseReflectCols = other.baseReflectCols ?? r.baseReflectCols
+        r.orderSelection = other.orderSelection ?? r.orderSelection
         return r
     }
 }

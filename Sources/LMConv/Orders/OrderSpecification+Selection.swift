@@ -7,11 +7,15 @@ public let orderVariantNames = ["base", "reflect_rows", "reflect_cols", "reflect
 extension OrderSpecification {
     /// The first `variantsPerBase` (1...8) variants of each base order, base orders in sequence: with 8 the same list
     /// as ``orders(height:width:)`` for a randomized specification, with 2 e.g. the base order and its row reflection.
+    /// With a ``selection``, `variantsPerBase` equal to ``variants`` gives the selected orders; any other count picks
+    /// from the full list.
     public func orders(height: Int, width: Int, variantsPerBase: Int) throws -> [GenerationOrder] {
         guard (1...8).contains(variantsPerBase) else {
             throw LMConvError.invalidArgument(reason: "the number of order variants must be 1...8, got \(variantsPerBase)")
         }
+        if selection != nil && variantsPerBase == variants { return try orders(height: height, width: width) }
         var spec = self
+        spec.selection = nil
         spec.variants = variantsPerBase == 1 ? 1 : 8
         let all = try spec.orders(height: height, width: width)
         let per = spec.variants
@@ -19,8 +23,17 @@ extension OrderSpecification {
     }
 
     /// Readable names of the orders ``orders(height:width:variantsPerBase:)`` returns, e.g. `s_curve`,
-    /// `s_curve.reflect_rows`; base-order options are written in brackets (`s_curve[transpose]`).
+    /// `s_curve.reflect_rows`; base-order options are written in brackets (`s_curve[transpose]`). A ``selection``
+    /// applies as in ``orders(height:width:variantsPerBase:)``.
     public func orderNames(variantsPerBase: Int) -> [String] {
+        if let selection, variantsPerBase == variants {
+            let all = unselectedNames(variantsPerBase: variants)
+            return selection.map { all.indices.contains($0) ? all[$0] : "#\($0)" }
+        }
+        return unselectedNames(variantsPerBase: variantsPerBase)
+    }
+
+    private func unselectedNames(variantsPerBase: Int) -> [String] {
         let options = [(baseTranspose, "transpose"), (baseReflectRows, "reflect_rows"), (baseReflectCols, "reflect_cols")]
             .filter { $0.0 }.map { $0.1 }
         let suffix = options.isEmpty ? "" : "[" + options.joined(separator: ",") + "]"

@@ -9,11 +9,12 @@ extension LocallyMaskedPixelCNN {
     ///   - images: (N, C, H, W) in [-1, 1]; hidden pixels' values are ignored.
     ///   - hidden: row-major H*W flags, at least one set.
     ///   - order: any order; the hidden pixels are generated last, in this order's sequence.
+    ///   - pixelOptions: temperatures and quantisation; when given, replaces `temperature`.
     ///   - onStep: see ``sample(_:rng:naive:onStep:)``; called once per hidden pixel.
     /// - Returns: (N * samples, C, H, W): completion k of image i at index i * samples + k.
     public func complete(_ images: Tensor, hidden: [Bool], samples: Int, order: GenerationOrder,
-                         temperature: Float = 1, context: ContextProtocol = .reference, rng: inout Xoshiro256,
-                         naive: Bool = false,
+                         temperature: Float = 1, context: ContextProtocol = .reference,
+                         pixelOptions: PixelSamplingOptions? = nil, rng: inout Xoshiro256, naive: Bool = false,
                          onStep: ((_ pixel: Int, _ parameters: [[Float]]) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration
         guard images.shape.count == 4, images.shape[1] == cfg.channels else {
@@ -32,7 +33,8 @@ extension LocallyMaskedPixelCNN {
             }
         }
         let task = SamplingTask(order: try orderGeneratingLast(hidden, basedOn: order), initial: initial,
-                                hidden: hidden, temperature: temperature, context: context)
+                                hidden: hidden, temperature: temperature, context: context,
+                                pixelOptions: pixelOptions)
         return try sample(task, rng: &rng, naive: naive, onStep: onStep)
     }
 }

@@ -6,7 +6,7 @@ extension LocallyMaskedPixelCNN {
     /// Generates the task's pixels by running the whole network once per pixel, as the reference does.
     ///
     /// - Parameters:
-    ///   - rng: the sampling noise (``samplePixel(_:configuration:temperature:rng:)`` draws the same count of numbers
+    ///   - rng: the sampling noise (``samplePixel(_:configuration:options:rng:)`` draws the same count of numbers
     ///     per pixel and image, images in sequence within a step).
     ///   - onStep: called after each step with the row-major pixel index and its output parameters (B, OC).
     /// - Returns: the completed images (B, C, H, W), every generated value one of the data's bins.
@@ -26,7 +26,7 @@ extension LocallyMaskedPixelCNN {
             var stepParameters: [[Float]] = []
             for b in 0..<B {
                 let params = (0..<OC).map { output.scalars[$0 * N + b * HW + q] }
-                let value = samplePixel(params, configuration: cfg, temperature: task.temperature, rng: &rng)
+                let value = samplePixel(params, configuration: cfg, options: task.pixelOptions, rng: &rng)
                 for c in 0..<C { x.scalars[(b * C + c) * HW + q] = value[c] }
                 stepParameters.append(params)
             }

@@ -7,17 +7,20 @@ extension PixelCNNPlusPlus {
     ///
     /// - Parameters:
     ///   - temperature: multiplies the logistic noise of mixture models (1: the model's distribution).
-    ///   - rng: the sampling noise (``samplePixel(_:configuration:temperature:rng:)`` draws the same count of numbers
+    ///   - pixelOptions: temperatures and quantisation; when given, replaces `temperature`.
+    ///   - rng: the sampling noise (``samplePixel(_:configuration:options:rng:)`` draws the same count of numbers
     ///     per pixel and image, images in sequence within a pixel), so a seed fixes the images.
     ///   - onPixel: called after each pixel with its row-major index.
-    /// - Returns: the images (B, C, H, W) in [-1, 1], every value one of the data's bins.
-    public func sample(count: Int, temperature: Float = 1, rng: inout Xoshiro256,
-                       onPixel: ((_ pixel: Int) -> Void)? = nil) throws -> Tensor {
+    /// - Returns: the images (B, C, H, W) in [-1, 1], every value one of the data's bins unless
+    ///   `pixelOptions` turn quantisation off.
+    public func sample(count: Int, temperature: Float = 1, pixelOptions: PixelSamplingOptions? = nil,
+                       rng: inout Xoshiro256, onPixel: ((_ pixel: Int) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration
         guard count >= 1 else { throw LMConvError.invalidArgument(source: "sample", reason: "count must be >= 1, got \(count)") }
         // Pixels not yet generated start at zero, as in the reference; causality makes their value irrelevant.
         let x = Tensor(shape: [count, cfg.channels, cfg.height, cfg.width])
-        return try generate(x, pixels: Array(0..<(cfg.height * cfg.width)), temperature: temperature, rng: &rng,
+        return try generate(x, pixels: Array(0..<(cfg.height * cfg.width)),
+                            options: pixelOptions ?? PixelSamplingOptions(logisticTemperature: temperature), rng: &rng,
                             onPixel: onPixel)
     }
 
@@ -32,7 +35,8 @@ extension PixelCNNPlusPlus {
     ///   - onPixel: called after each hidden pixel with its row-major index.
     /// - Returns: (N * samples, C, H, W): completion k of image i at index i * samples + k.
     public func complete(_ images: Tensor, hidden: [Bool], samples: Int, temperature: Float = 1,
-                         rng: inout Xoshiro256, onPixel: ((_ pixel: Int) -> Void)? = nil) throws -> Tensor {
+                         pixelOptions: PixelSamplingOptions? = nil, rng: inout Xoshiro256,
+                         onPixel: ((_ pixel: Int) -> Void)? = nil) throws -> Tensor {
         let cfg = configuration, C = cfg.channels, HW = cfg.height * cfg.width
         guard images.shape == [images.shape.first ?? 0, C, cfg.height, cfg.width], images.shape[0] >= 1 else {
             throw LMConvError.shapeMismatch(reason: "images of shape \(images.shape) do not fit the model's "
@@ -51,16 +55,15 @@ extension PixelCNNPlusPlus {
                 for j in 0..<size where !hidden[j % HW] { x.scalars[(i * samples + k) * size + j] = images.scalars[i * size + j] }
             }
         }
-        return try generate(x, pixels: (0..<HW).filter { hidden[$0] }, temperature: temperature, rng: &rng,
+        return try generate(x, pixels: (0..<HW).filter { hidden[$0] },
+                            options: pixelOptions ?? PixelSamplingOptions(logisticTemperature: temperature), rng: &rng,
                             onPixel: onPixel)
     }
 
     /// Generates `pixels` (row-major indices, increasing) of x (B, C, H, W) one whole forward pass each.
-    private func generate(_ start: Tensor, pixels: [Int], temperature: Float, rng: inout Xoshiro256,
+    private func generate(_ start: Tensor, pixels: [Int], options: PixelSamplingOptions, rng: inout Xoshiro256,
                           onPixel: ((Int) -> Void)?) throws -> Tensor {
-        guard temperature >= 0, temperature.isFinite else {
-            throw LMConvError.invalidArgument(reason: "the temperature must be finite and >= 0, got \(temperature)")
-        }
+        try options.validate()
         let cfg = configuration, B = start.shape[0], C = cfg.channels, HW = cfg.height * cfg.width
         let OC = cfg.outputChannels, N = B * HW
         var x = start
@@ -69,7 +72,7 @@ extension PixelCNNPlusPlus {
             let (output, _) = forward(x, rng: &dropoutRNG)   // (OC, B, H, W)
             for b in 0..<B {
                 let params = (0..<OC).map { output.scalars[$0 * N + b * HW + q] }
-                let value = samplePixel(params, configuration: cfg, temperature: temperature, rng: &rng)
+                let value = samplePixel(params, configuration: cfg, options: options, rng: &rng)
                 for c in 0..<C { x.scalars[(b * C + c) * HW + q] = value[c] }
             }
             onPixel?(q)

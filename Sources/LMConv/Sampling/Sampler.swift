@@ -39,7 +39,7 @@ extension LocallyMaskedPixelCNN {
             }
             let parameters = try session.outputParameters()       // (B, OC)
             // Images in turn, each drawing a fixed count of uniforms (the naive sampler's sequence).
-            let values = parameters.map { samplePixel($0, configuration: cfg, temperature: task.temperature, rng: &rng) }
+            let values = parameters.map { samplePixel($0, configuration: cfg, options: task.pixelOptions, rng: &rng) }
             try session.acceptPixel(values)
             onStep?(q, parameters)
         }

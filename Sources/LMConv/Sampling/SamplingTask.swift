@@ -11,24 +11,31 @@ public struct SamplingTask {
     public var initial: Tensor
     /// Pixels to generate (row-major H*W); nil for all.
     public var hidden: [Bool]?
-    /// Multiplies the logistic noise (1 = the model's distribution).
-    public var temperature: Float
+    /// How each pixel is drawn: temperatures and quantisation.
+    public var pixelOptions: PixelSamplingOptions
+    /// Multiplies the logistic noise (1 = the model's distribution): ``pixelOptions``' logistic temperature.
+    public var temperature: Float {
+        get { pixelOptions.logisticTemperature }
+        set { pixelOptions.logisticTemperature = newValue }
+    }
     /// How the pixels not hidden condition the hidden ones (completion only).
     public var context: ContextProtocol
 
+    /// A task; `pixelOptions`, when given, replaces `temperature`.
     public init(order: GenerationOrder, initial: Tensor, hidden: [Bool]? = nil, temperature: Float = 1,
-                context: ContextProtocol = .reference) {
+                context: ContextProtocol = .reference, pixelOptions: PixelSamplingOptions? = nil) {
         self.order = order
         self.initial = initial
         self.hidden = hidden
-        self.temperature = temperature
+        self.pixelOptions = pixelOptions ?? PixelSamplingOptions(logisticTemperature: temperature)
         self.context = context
     }
 
     /// Sampling `count` images from scratch at the order's size.
-    public init(order: GenerationOrder, count: Int, configuration cfg: ModelConfiguration, temperature: Float = 1) {
+    public init(order: GenerationOrder, count: Int, configuration cfg: ModelConfiguration, temperature: Float = 1,
+                pixelOptions: PixelSamplingOptions? = nil) {
         self.init(order: order, initial: Tensor(shape: [count, cfg.channels, order.height, order.width]),
-                  temperature: temperature)
+                  temperature: temperature, pixelOptions: pixelOptions)
     }
 
     /// The row-major indices of the pixels to generate, in generation order.
@@ -43,6 +50,7 @@ public struct SamplingTask {
     public var maskedObserved: [Bool]? { context == .observed ? observed : nil }
 
     func validate(_ cfg: ModelConfiguration) throws {
+        try pixelOptions.validate()
         guard initial.shape.count == 4, initial.shape[1] == cfg.channels else {
             throw LMConvError.shapeMismatch(reason: "images of shape \(initial.shape) do not fit the model's \(cfg.channels) channels")
         }
