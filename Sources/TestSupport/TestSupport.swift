@@ -1,4 +1,5 @@
 import Foundation
+import LMConv
 import XCTest
 
 /// The folder `Tests/Fixtures` of this package (copied from the project's shared reference fixtures).
@@ -39,4 +40,15 @@ public func assertClose(
 ) {
     assertClose([actual], [expected], relativeTolerance: relativeTolerance, absoluteTolerance: absoluteTolerance,
                 message(), file: file, line: line)
+}
+
+/// A model of `cfg` initialised from `seed`, every parameter then moved by `scale` times a standard normal drawn
+/// from seed + `offset`: weights away from the initialisation's symmetries, so that tests exercise every path.
+public func perturbedModel(_ cfg: ModelConfiguration, seed: UInt64, offset: UInt64 = 100, scale: Float = 0.1) throws
+    -> LocallyMaskedPixelCNN
+{
+    let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
+    var rng = Xoshiro256(seed: seed &+ offset)
+    model.parameters.allValues = model.parameters.allValues.map { $0 + scale * rng.nextNormal() }
+    return model
 }

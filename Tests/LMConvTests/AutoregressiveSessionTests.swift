@@ -6,10 +6,7 @@ import XCTest
 /// likelihood of a full forward pass, values from any source, any image size, cancellation and bad input.
 final class AutoregressiveSessionTests: XCTestCase {
     func model(_ cfg: ModelConfiguration, seed: UInt64) throws -> LocallyMaskedPixelCNN {
-        let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
-        var rng = Xoshiro256(seed: seed &+ 100)
-        model.parameters.allValues = model.parameters.allValues.map { $0 + 0.1 * rng.nextNormal() }
-        return model
+        try perturbedModel(cfg, seed: seed, offset: 100)
     }
 
     func configurations() -> [(String, ModelConfiguration)] {

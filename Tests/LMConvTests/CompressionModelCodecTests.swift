@@ -6,10 +6,7 @@ import XCTest
 /// (the portable step arithmetic), coded length equal to the information content, refusals of wrong input.
 final class CompressionModelCodecTests: XCTestCase {
     func model(_ cfg: ModelConfiguration, seed: UInt64) throws -> LocallyMaskedPixelCNN {
-        let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
-        var rng = Xoshiro256(seed: seed &+ 100)
-        model.parameters.allValues = model.parameters.allValues.map { $0 + 0.1 * rng.nextNormal() }
-        return model
+        try perturbedModel(cfg, seed: seed, offset: 100)
     }
 
     let binary = ModelConfiguration(channels: 1, height: 6, width: 6, binarize: true, filters: 6, resnets: 1)

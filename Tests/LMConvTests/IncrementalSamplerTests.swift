@@ -7,10 +7,7 @@ import XCTest
 final class IncrementalSamplerTests: XCTestCase {
     /// A model with random weights: PyTorch's initialisation plus noise, so biases and mask weights matter too.
     private func model(_ cfg: ModelConfiguration, seed: UInt64) throws -> LocallyMaskedPixelCNN {
-        let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
-        var rng = Xoshiro256(seed: seed &+ 1000)
-        model.parameters.allValues = model.parameters.allValues.map { $0 + 0.1 * rng.nextNormal() }
-        return model
+        try perturbedModel(cfg, seed: seed, offset: 1000)
     }
 
     private func config(channels: Int = 1, height: Int = 6, width: Int = 6, binarize: Bool = true, filters: Int = 6,
