@@ -150,7 +150,7 @@ final class CompressToolTests: XCTestCase {
         _ = try run(["train", "--output", other, "--filters", "4", "--resnets", "1", "--batch-size", "6", "--steps", "1",
                      "--data", s.idx, "--mixtures", "2", "--seed", "9"])
         for (file, model, expected) in [(lmc, other + "/last.safetensors", "another model"), (truncated, s.gray, "truncated"),
-                                        (corrupt, s.gray, "CRC"), (lmc, s.binary, "another model")] {
+                                        (corrupt, s.gray, "corrupt"), (lmc, s.binary, "another model")] {
             let out = s.directory + "/refused-\(UUID().uuidString)"
             let r = try runLMConv(["decompress", file, "--model", model, "--output", out])
             XCTAssertNotEqual(r.status, 0)

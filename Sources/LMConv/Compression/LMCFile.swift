@@ -7,8 +7,9 @@ public struct LMCFile: Equatable, Sendable {
     /// The 8 bytes every .lmc file starts with: 0x89 "LMC" CR LF 0x1A LF (PNG's trick: a transfer that mangles
     /// line ends or the high bit breaks the magic).
     public static let magic: [UInt8] = [0x89, 0x4C, 0x4D, 0x43, 0x0D, 0x0A, 0x1A, 0x0A]
-    /// The format version this code writes and reads.
-    public static let version: UInt16 = 1
+    /// The format version this code writes and reads. (Version 1, with fixed-width fields and a CRC per image's
+    /// coded data, was never released: version 2 spends 7 bytes per image where it spent 22.)
+    public static let version: UInt16 = 2
 
     /// What a sub-pixel is.
     public enum PixelKind: Equatable, Sendable {
@@ -126,33 +127,32 @@ public struct LMCFile: Equatable, Sendable {
         try Self.checkGeometry(geometry, source: source)
         var names = Set<String>()
         var out = Self.magic
-        appendLittleEndian(&out, UInt64(Self.version), bytes: 2)
+        out.append(UInt8(Self.version))
         switch geometry.pixels {
         case .binary: out += [1, 1]
         case let .levels(bits): out += [0, UInt8(bits)]
         }
-        appendLittleEndian(&out, UInt64(geometry.channels), bytes: 2)
-        appendLittleEndian(&out, UInt64(geometry.height), bytes: 4)
-        appendLittleEndian(&out, UInt64(geometry.width), bytes: 4)
+        appendVarint(&out, UInt64(geometry.channels))
+        appendVarint(&out, UInt64(geometry.height))
+        appendVarint(&out, UInt64(geometry.width))
         out += fingerprint.bytes
-        appendLittleEndian(&out, UInt64(images.count), bytes: 4)
+        appendVarint(&out, UInt64(images.count))
         for (index, image) in images.enumerated() {
             guard (0...Int(UInt32.max)).contains(image.orderIndex) else {
                 throw LMConvError.shapeMismatch(source: source, reason: "image \(index): order index \(image.orderIndex) does not fit 32 bits")
             }
-            appendLittleEndian(&out, UInt64(image.orderIndex), bytes: 4)
+            appendVarint(&out, UInt64(image.orderIndex))
             appendLittleEndian(&out, UInt64(image.pixelCRC), bytes: 4)
-            appendLittleEndian(&out, UInt64(ZlibCodec.crc32(image.data[...])), bytes: 4)
-            appendLittleEndian(&out, UInt64(image.data.count), bytes: 8)
+            appendVarint(&out, UInt64(image.data.count))
             if let name = image.name {
                 try Self.checkName(name, source: "\(source): image \(index)")
                 guard names.insert(name).inserted else {
                     throw LMConvError.invalidArgument(source: source, reason: "image \(index): name '\(name)' is used twice")
                 }
-                appendLittleEndian(&out, UInt64(name.utf8.count), bytes: 2)
+                appendVarint(&out, UInt64(name.utf8.count))
                 out += Array(name.utf8)
             } else {
-                appendLittleEndian(&out, 0, bytes: 2)
+                appendVarint(&out, 0)
             }
         }
         appendLittleEndian(&out, UInt64(ZlibCodec.crc32(out[...])), bytes: 4)
@@ -164,6 +164,17 @@ public struct LMCFile: Equatable, Sendable {
     public func write(to path: String) throws {
         try AtomicFile.write(serialized(source: path), to: path)
     }
+}
+
+/// Appends `value` as an unsigned LEB128 varint: 7 bits a byte, low bits first, the high bit set on all but the last.
+@inline(__always)
+func appendVarint(_ out: inout [UInt8], _ value: UInt64) {
+    var v = value
+    while v >= 0x80 {
+        out.append(UInt8(v & 0x7F) | 0x80)
+        v >>= 7
+    }
+    out.append(UInt8(v))
 }
 
 @inline(__always)

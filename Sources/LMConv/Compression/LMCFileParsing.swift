@@ -18,28 +18,29 @@ extension LMCFile {
             throw LMConvError.corruptFile(source: source, reason: "not a .lmc file (wrong magic number)")
         }
         reader.position = Self.magic.count
-        let version = try reader.integer(bytes: 2, "version")
+        let version = try reader.integer(bytes: 1, "version")
         guard version == UInt64(Self.version) else {
             throw LMConvError.invalidArgument(source: source, reason: ".lmc version \(version), this program reads version \(Self.version)")
         }
         // First the raw fields up to the header CRC, then the CRC, then what the fields mean: a corrupt header is
         // reported as such rather than as whichever field the corruption happened to hit.
         let kind = try reader.integer(bytes: 1, "pixel kind"), bits = Int(try reader.integer(bytes: 1, "bits"))
-        let channels = Int(try reader.integer(bytes: 2, "channels"))
-        let height = Int(try reader.integer(bytes: 4, "height")), width = Int(try reader.integer(bytes: 4, "width"))
+        let channels = try reader.varint("channels", limit: 65535)
+        let height = try reader.varint("height", limit: 1 << 20), width = try reader.varint("width", limit: 1 << 20)
         let fingerprint = ModelFingerprint(bytes: try reader.bytes(32, "model fingerprint"))
-        let count = Int(try reader.integer(bytes: 4, "image count"))
-        struct Entry { var orderIndex: Int, pixelCRC: UInt32, dataCRC: UInt32, length: UInt64, name: [UInt8] }
+        // Every image takes at least 7 bytes of the table: a count beyond the file is a truncated (or corrupt) file,
+        // refused before anything is allocated for it.
+        let count = try reader.varint("image count", limit: UInt64(bytes.count))
+        struct Entry { var orderIndex: Int, pixelCRC: UInt32, length: UInt64, name: [UInt8] }
         var entries: [Entry] = []
         for index in 0..<count {
             let what = "image \(index) of \(count)"
-            let orderIndex = Int(try reader.integer(bytes: 4, "\(what): order index"))
+            let orderIndex = try reader.varint("\(what): order index", limit: UInt64(UInt32.max))
             let pixelCRC = UInt32(try reader.integer(bytes: 4, "\(what): pixel CRC"))
-            let dataCRC = UInt32(try reader.integer(bytes: 4, "\(what): data CRC"))
-            let length = try reader.integer(bytes: 8, "\(what): coded length")
-            let nameLength = Int(try reader.integer(bytes: 2, "\(what): name length"))
+            let length = UInt64(try reader.varint("\(what): coded length", limit: UInt64(bytes.count)))
+            let nameLength = try reader.varint("\(what): name length", limit: 65535)
             let name = try reader.bytes(nameLength, "\(what): name")
-            entries.append(Entry(orderIndex: orderIndex, pixelCRC: pixelCRC, dataCRC: dataCRC, length: length, name: name))
+            entries.append(Entry(orderIndex: orderIndex, pixelCRC: pixelCRC, length: length, name: name))
         }
         let headerEnd = reader.position
         let headerCRC = UInt32(try reader.integer(bytes: 4, "header CRC"))
@@ -93,9 +94,6 @@ extension LMCFile {
         images.reserveCapacity(count)
         for (index, entry) in entries.enumerated() {
             let data = try reader.bytes(Int(entry.length), "image \(index): coded data")
-            guard ZlibCodec.crc32(data[...]) == entry.dataCRC else {
-                throw LMConvError.corruptFile(source: source, reason: "image \(index)\(names[index].map { " (\($0))" } ?? ""): coded data fails its CRC (corrupt file)")
-            }
             images.append(Image(orderIndex: entry.orderIndex, pixelCRC: entry.pixelCRC, name: names[index], data: data))
         }
         self.init(fingerprint: fingerprint, geometry: geometry, images: images)
@@ -114,6 +112,25 @@ struct LMCByteReader {
         }
         defer { position += count }
         return Array(bytes[position..<(position + count)])
+    }
+
+    /// An unsigned LEB128 varint of at most 10 bytes; throws "truncated" at the file's end and "corrupt" for a value
+    /// above `limit` (or one that does not fit 64 bits).
+    mutating func varint(_ what: String, limit: UInt64) throws -> Int {
+        var value: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let byte = try bytes(1, what)[0]
+            guard shift < 63 || (shift == 63 && byte <= 1) else {
+                throw LMConvError.corruptFile(source: source, reason: "\(what) does not fit 64 bits (corrupt header)")
+            }
+            value |= UInt64(byte & 0x7F) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        guard value <= limit else {
+            throw LMConvError.corruptFile(source: source, reason: "\(what) \(value) is impossible here (corrupt or truncated file)")
+        }
+        return Int(value)
     }
 
     mutating func integer(bytes count: Int, _ what: String) throws -> UInt64 {
