@@ -78,8 +78,7 @@ struct CompressCommand: ParsableCommand {
             width: images.width, fileBytes: report.fileBytes, codedBytes: report.codedBytes,
             bitsPerPixel: Double(8 * report.fileBytes) / pixels, codedBitsPerPixel: Double(8 * report.codedBytes) / pixels,
             informationBitsPerPixel: report.informationBits / pixels,
-            streamExcessPercent: 100 * (Double(8 * (report.codedBytes - 8 * images.count)) - report.informationBits)
-                / max(report.informationBits, 1),
+            excessBytesPerImage: (Double(8 * report.codedBytes) - report.informationBits) / 8 / Double(images.count),
             ordersTried: orders,
             singleOrderBytes: report.bytesPerOrder.reduce(0) { $0 + $1[0] }, chosenOrders: report.chosenOrder,
             encodeSeconds: encodeSeconds, verified: verify, decodeSeconds: decodeSeconds)
@@ -107,8 +106,9 @@ struct CompressionSummary: Encodable {
     var codedBitsPerPixel: Double
     /// The model's information content under the chosen orders: what an ideal coder would spend.
     var informationBitsPerPixel: Double
-    /// How much the rANS streams, without their 8-byte final states, exceed the information content, in percent.
-    var streamExcessPercent: Double
+    /// How many bytes each image's rANS stream spends beyond its information content, on average: the coder's
+    /// flush (its final state, 8 bytes, carries some of the last symbols' information) and rounding.
+    var excessBytesPerImage: Double
     var ordersTried: Int
     /// Coded bytes had every image used the first order.
     var singleOrderBytes: Int
@@ -121,7 +121,7 @@ struct CompressionSummary: Encodable {
         case output, model, images, channels, height, width, verified
         case fileBytes = "file_bytes", codedBytes = "coded_bytes", bitsPerPixel = "bits_per_pixel"
         case codedBitsPerPixel = "coded_bits_per_pixel", informationBitsPerPixel = "information_bits_per_pixel"
-        case streamExcessPercent = "stream_excess_percent"
+        case excessBytesPerImage = "excess_bytes_per_image"
         case ordersTried = "orders_tried", singleOrderBytes = "single_order_bytes", chosenOrders = "chosen_orders"
         case encodeSeconds = "encode_seconds", decodeSeconds = "decode_seconds"
     }
@@ -131,8 +131,8 @@ struct CompressionSummary: Encodable {
             "\(images) image\(images == 1 ? "" : "s") of \(channels)x\(height)x\(width) -> \(output): \(fileBytes) bytes, "
                 + String(format: "%.4f", bitsPerPixel) + " bits per pixel (coded data "
                 + String(format: "%.4f", codedBitsPerPixel) + ", model information content "
-                + String(format: "%.4f", informationBitsPerPixel) + "; the streams beyond their 8-byte final states exceed it by "
-                + String(format: "%.3f", streamExcessPercent) + "%)",
+                + String(format: "%.4f", informationBitsPerPixel) + ", each stream "
+                + String(format: "%.2f", excessBytesPerImage) + " bytes above it)",
             "model: \(model)",
         ]
         if ordersTried > 1 {
