@@ -37,8 +37,9 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
     [ -n "$background" ] && bg=(--background "$background")
     "$LMCONV" ood --checkpoint "$model" "${bg[@]}" --in fashion-mnist --out mnist-5k --orders "$ORDERS" "$@" \
         "${limit[@]}" --json --roc "$OUT/$name-roc.png" > "$OUT/$name.json"
-    # One row per score, from the JSON's objects "SCORE": {"auroc": ..., "auprc": ..., "fpr_at_95_tpr": ...}.
-    tr -d ' \n' < "$OUT/$name.json" | grep -o '"[a-z_]*":{"auroc":[^}]*}' | while read -r entry; do
+    # One row per score, from the JSON's objects "SCORE": {"auprc": ..., "auroc": ..., "fpr_at_95_tpr": ...} (keys
+    # sorted, as all of lmconv's JSON).
+    { tr -d ' \n' < "$OUT/$name.json" | grep -o '"[a-z_]*":{"auprc":[^}]*}' || true; } | while read -r entry; do
         get() { echo "$entry" | grep -o "\"$1\":[-0-9.e]*" | cut -d: -f2; }
         printf "| %s | %s | %s | %.4f | %.4f | %.4f |\n" "$name" "$(basename "$model")" \
             "$(echo "$entry" | sed 's/^"\([a-z_]*\)".*/\1/')" "$(get auroc)" "$(get auprc)" "$(get fpr_at_95_tpr)"
