@@ -77,11 +77,9 @@ extension LocallyMaskedPixelCNN: TrainableNetwork {
                                    dropout: inout DropoutGenerators) -> Double {
         guard let masks else { preconditionFailure("the locally masked network needs an order's masks") }
         let (output, cache) = forward(x, masks: masks, training: true, dropout: &dropout)
-        let evaluation = LMConv.negativeLogLikelihood(output: output, target: x, configuration: configuration,
-                                               wantGradient: true)
-        let loss = evaluation.total
-        if loss.isFinite { backward(scaled(evaluation.dOutput!, lossScale), cache: cache) }
-        return loss
+        return trainingLoss(output: output, target: x, configuration: configuration, lossScale: lossScale) {
+            backward($0, cache: cache)
+        }
     }
 
     public func perOrderNLL(_ data: ImageDataset, orders: [GenerationOrder], encoding: PixelEncoding, batchSize: Int,
@@ -108,11 +106,9 @@ extension PixelCNNPlusPlus: TrainableNetwork {
     public func accumulateGradient(_ x: Tensor, masks: OrderMasks?, lossScale: Float,
                                    dropout: inout DropoutGenerators) -> Double {
         let (output, cache) = forward(x, training: configuration.dropout > 0, dropout: &dropout)
-        let evaluation = LMConv.negativeLogLikelihood(output: output, target: x, configuration: configuration,
-                                                      wantGradient: true)
-        let loss = evaluation.total
-        if loss.isFinite { backward(scaled(evaluation.dOutput!, lossScale), cache: cache) }
-        return loss
+        return trainingLoss(output: output, target: x, configuration: configuration, lossScale: lossScale) {
+            backward($0, cache: cache)
+        }
     }
 
     public func perOrderNLL(_ data: ImageDataset, orders: [GenerationOrder], encoding: PixelEncoding, batchSize: Int,
@@ -131,6 +127,15 @@ extension PixelCNNPlusPlus: TrainableNetwork {
 }
 
 /// `t` times `scale` (itself when the scale is 1, so the unscaled loss stays bit for bit what it was).
+/// The summed NLL of `target` under the network's `output`; when it is finite, `backward` gets its gradient with
+/// respect to the output times `lossScale` (a non-finite loss changes no gradient: the trainer refuses the step).
+private func trainingLoss(output: Tensor, target: Tensor, configuration: ModelConfiguration, lossScale: Float,
+                          backward: (Tensor) -> Void) -> Double {
+    let evaluation = negativeLogLikelihood(output: output, target: target, configuration: configuration, wantGradient: true)
+    if evaluation.total.isFinite { backward(scaled(evaluation.dOutput!, lossScale)) }
+    return evaluation.total
+}
+
 private func scaled(_ t: Tensor, _ scale: Float) -> Tensor {
     guard scale != 1 else { return t }
     var out = t
