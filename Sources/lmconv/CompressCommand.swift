@@ -61,17 +61,17 @@ struct CompressCommand: ParsableCommand {
             if total > 1 && !json { Terminal.note("order \(done)/\(total) tried") }
         }
         let encodeSeconds = Date().timeIntervalSince(started)
+        let bytes = try file.serialized(source: output)   // once: verified (from these bytes) and written
         var decodeSeconds: Double?
         if verify {
             let decodeStart = Date()
-            let decoded = try codec.decompress(try LMCFile(parsing: try file.serialized(source: output), source: output),
-                                               source: output)
+            let decoded = try codec.decompress(try LMCFile(parsing: bytes, source: output), source: output)
             decodeSeconds = Date().timeIntervalSince(decodeStart)
             guard decoded.pixels == images.pixels else {
                 throw LMConvError.corruptFile(source: output, reason: "--verify: the decoded images differ from the input; nothing written")
             }
         }
-        try file.write(to: output)
+        try AtomicFile.write(bytes, to: output)
         let pixels = Double(images.count * images.height * images.width)
         let summary = CompressionSummary(
             output: output, model: modelPath, images: images.count, channels: images.channels, height: images.height,

@@ -45,24 +45,13 @@ struct EvaluateCommand: JobCommand {
     @Flag(help: "Also report every image's NLL.")
     var perImage = false
 
-    @Option(help: "Seed of dynamic binarisation (binarized models).")
-    var seed: UInt64 = 0
-
-    @Option(help: "Binarise at this fixed threshold (pixel >= T is on) instead of dynamically.")
-    var binarizeThreshold: Int?
-
-    @Option(help: "Images per batch.")
-    var batchSize: Int = 50
+    @OptionGroup var imageEncoding: ImageEncodingOptions
 
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1, got \(limit)") }
         if let v = variants, !(1...8).contains(v) { throw ValidationError("--variants must be in 1...8, got \(v)") }
-        if let t = binarizeThreshold, !(0...255).contains(t) {
-            throw ValidationError("--binarize-threshold must be in 0...255, got \(t)")
-        }
-        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
         try validateOrderNames(order)
     }
 
@@ -74,7 +63,7 @@ struct EvaluateCommand: JobCommand {
         if let limit { data = data.prefix(limit) }
         try cfg.checkChannels(data, dataSource: dataOptions.name, modelSource: checkpointOptions.checkpoint)
         guard data.count > 0 else { throw LMConvError.invalidArgument(source: dataOptions.name, reason: "holds no images") }
-        let encoding = cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) })
+        let encoding = imageEncoding.encoding(cfg)
         if case .pixelCNNPlusPlus = network { try checkBaselineOptions(communicator: communicator) }
         let bar = communicator.isRoot ? ProgressBar("evaluate", total: data.count) : nil
         let hidden: [Bool]?
@@ -91,11 +80,11 @@ struct EvaluateCommand: JobCommand {
             }
             names = ["raster_scan"]
             result = try forOption("--data") {
-                try model.evaluate(data, encoding: encoding, region: hidden, batchSize: batchSize, seed: seed) { bar?.update($0) }
+                try model.evaluate(data, encoding: encoding, region: hidden, batchSize: imageEncoding.batchSize, seed: imageEncoding.seed) { bar?.update($0) }
             }
         case .lmconv(let model):
             hidden = try region.map { spec in
-                try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width, seed: seed) }
+                try forOption("--region") { try loadRegion(spec, height: data.height, width: data.width, seed: imageEncoding.seed) }
             }
             var spec = checkpoint.orders
             if !order.isEmpty { spec.names = order }
@@ -113,7 +102,7 @@ struct EvaluateCommand: JobCommand {
             }
             names = orderNames
             result = try model.evaluate(data, orders: orders, encoding: encoding, region: hidden,
-                                        context: regionOptions.context, batchSize: batchSize, seed: seed,
+                                        context: regionOptions.context, batchSize: imageEncoding.batchSize, seed: imageEncoding.seed,
                                         communicator: communicator) { bar?.update($0) }
         }
         guard communicator.isRoot else { return }

@@ -22,21 +22,10 @@ struct ScoringOptions: ParsableArguments {
                                + "coder, the default) or png.", valueName: "name"))
     var compressor: ComplexityCompressor = .context
 
-    @Option(help: "Seed of dynamic binarisation (binarized models).")
-    var seed: UInt64 = 0
-
-    @Option(help: "Binarise at this fixed threshold (pixel >= T is on) instead of dynamically.")
-    var binarizeThreshold: Int?
-
-    @Option(help: "Images per batch.")
-    var batchSize: Int = 50
+    @OptionGroup var imageEncoding: ImageEncodingOptions
 
     func validate() throws {
         if let k = orders, k < 1 { throw ValidationError("--orders must be >= 1, got \(k)") }
-        if let t = binarizeThreshold, !(0...255).contains(t) {
-            throw ValidationError("--binarize-threshold must be in 0...255, got \(t)")
-        }
-        if batchSize < 1 { throw ValidationError("--batch-size must be >= 1, got \(batchSize)") }
     }
 
     /// The detector for the checkpoint's model (and the background model, loaded here); errors name the option.
@@ -59,11 +48,11 @@ struct ScoringOptions: ParsableArguments {
         }
         var detector = try forOption("--background") {
             try AnomalyDetector(main: main, background: second,
-                                encoding: cfg.inputEncoding(binarizeThreshold: binarizeThreshold.map { UInt8($0) }))
+                                encoding: imageEncoding.encoding(cfg))
         }
-        detector.batchSize = batchSize
+        detector.batchSize = imageEncoding.batchSize
         detector.compressor = compressor
-        detector.seed = seed
+        detector.seed = imageEncoding.seed
         return (detector, backgroundCheckpoint)
     }
 

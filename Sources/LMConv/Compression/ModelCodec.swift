@@ -99,12 +99,11 @@ public struct ModelCodec {
             while let q = session.nextPixel {
                 let parameters = try session.outputParameters()          // (B, OC), once per pixel
                 for c in 0..<C {
-                    let known = earlier
                     tables.withUnsafeMutableBufferPointer { tables in
                         parallelFor(B, minimumChunk: 1) { images in
                             for b in images {
                                 tables[b] = CodecDistribution(parameters: parameters[b], configuration: cfg, channel: c,
-                                                              earlierLevels: known[b]).frequencyTable()
+                                                              earlierLevels: earlier[b]).frequencyTable()
                             }
                         }
                     }
