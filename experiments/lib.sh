@@ -46,10 +46,15 @@ parameters() {
     rm -rf "$dir"
 }
 
-# steps_for ARGS...: the steps of BATCH images that BUDGET seconds buy this model on this machine: the time of 12
-# training steps minus that of 2 (so that loading the data and starting the process cancel out), over 10. (On a
-# machine shared with other work this is noisy: the steps are recorded, and the table says what each model got.)
-steps_for() {
+# time_step NAME ARGS...: one measurement of the seconds a training step of BATCH images takes this model on this
+# machine (the time of 12 steps minus that of 2, so that loading the data and starting the process cancel out, over
+# 10), appended to RUNS/NAME.timings. Nothing once NAME's steps are recorded, or with --quick. The tables call it for
+# their models in interleaved rounds (A B C A B C ...) and train() takes each model's fastest round: on a machine
+# shared with other work a single timing can be several times too slow, and interleaving gives the models of one
+# table the same conditions.
+time_step() {
+    local name=$1; shift
+    [ -n "$QUICK" ] || [ -f "$RUNS/$name.steps" ] && return 0
     local dir t0 t1 t2; dir=$(mktemp -d)
     t0=$(date +%s.%N)
     "$LMCONV" train "$@" --steps 2 --batch-size "$BATCH" --output "$dir/short" > /dev/null 2>&1
@@ -57,7 +62,28 @@ steps_for() {
     "$LMCONV" train "$@" --steps 12 --batch-size "$BATCH" --output "$dir/long" > /dev/null 2>&1
     t2=$(date +%s.%N)
     rm -rf "$dir"
-    echo "$BUDGET / ((($t2 - $t1) - ($t1 - $t0)) / 10)" | bc -l | awk '{ n = int($1); print (n < 4 || n > 10000000 ? 4 : n) }'
+    echo "(($t2 - $t1) - ($t1 - $t0)) / 10" | bc -l >> "$RUNS/$name.timings"
+}
+
+# time_rounds N NAME:ARRAY...: N interleaved rounds of time_step over the named models, each with the arguments in
+# the bash array of that name.
+time_rounds() {
+    local rounds=$1 round pair array; shift
+    for round in $(seq "$rounds"); do
+        for pair in "$@"; do
+            array="${pair#*:}[@]"
+            time_step "${pair%%:*}" "${!array}"
+        done
+    done
+}
+
+# steps_for NAME ARGS...: the steps of BATCH images that BUDGET seconds buy, from NAME's fastest timing (timed now
+# if it has none).
+steps_for() {
+    local name=$1; shift
+    [ -s "$RUNS/$name.timings" ] || time_step "$name" "$@"
+    local fastest; fastest=$(sort -g "$RUNS/$name.timings" | head -n 1)
+    echo "$BUDGET / $fastest" | bc -l | awk '{ n = int($1); print (n < 4 || n > 10000000 ? 4 : n) }'
 }
 
 # train NAME ARGS...: trains RUNS/NAME for the steps BUDGET buys (recorded once in RUNS/NAME.steps, so a resumed
@@ -70,7 +96,7 @@ train() {
     elif [ -n "$QUICK" ]; then
         steps=${QUICK_STEPS:-20}; echo "$steps" > "$dir.steps"   # --quick proves the scripts work: no timing
     else
-        steps=$(steps_for "$@"); echo "$steps" > "$dir.steps"
+        steps=$(steps_for "$name" "$@"); echo "$steps" > "$dir.steps"
     fi
     if [ -f "$dir/done" ]; then return 0; fi
     if [ -f "$dir/last.safetensors" ]; then

@@ -28,9 +28,15 @@ for set in "${sets[@]}"; do
     common=(--data "$train_data" --test-data "$test_data" --resnets 1 --lr 2e-3 --seed 1 "${flags[@]}")
     slug=${label//-/}
     [ "${DATA:-fmnist}" = mnist ] && slug=mnist-$slug
-    train "$slug-pixelcnnpp" --model pixelcnn++ --filters "$FPP" "${common[@]}"
-    train "$slug-raster" --filters "$F" --order raster_scan --variants 1 "${common[@]}"
-    train "$slug-scurve8" --filters "$F" --order s_curve --variants 8 "${common[@]}"
+    # shellcheck disable=SC2034   # read by time_rounds through their names
+    args_pixelcnnpp=(--model pixelcnn++ --filters "$FPP" "${common[@]}")
+    args_raster=(--filters "$F" --order raster_scan --variants 1 "${common[@]}")
+    args_scurve8=(--filters "$F" --order s_curve --variants 8 "${common[@]}")
+    # The budget's steps from three interleaved timings of the three models (the fastest of each).
+    time_rounds 3 "$slug-pixelcnnpp:args_pixelcnnpp" "$slug-raster:args_raster" "$slug-scurve8:args_scurve8"
+    train "$slug-pixelcnnpp" "${args_pixelcnnpp[@]}"
+    train "$slug-raster" "${args_raster[@]}"
+    train "$slug-scurve8" "${args_scurve8[@]}"
     evaluate "$slug-pixelcnnpp" "$(checkpoint "$slug-pixelcnnpp")" --data "$test_data"
     evaluate "$slug-raster" "$(checkpoint "$slug-raster")" --data "$test_data"
     evaluate "$slug-scurve8-1" "$(checkpoint "$slug-scurve8")" --data "$test_data" --variants 1

@@ -77,7 +77,7 @@ bench_set() {   # bench_set SLUG NAME SOURCE SKIP COUNT MODEL
     t0=$(now); "$LMCONV" compress "${files[0]}" --output "$dir/tmp/one.lmc" "${model_args[@]}" > /dev/null; t1=$(now)
     "$LMCONV" decompress "$dir/tmp/one.lmc" --output "$dir/tmp/one" "${model_args[@]}" > /dev/null; t2=$(now)
     lat_enc=$(seconds "$t0" "$t1"); lat_dec=$(seconds "$t1" "$t2")
-    echo "| $name | lmconv, one file ($model_used) | **$(fmt "$bpp")** | $(fmt "$enc" 1) | $(fmt "$dec" 1) | $(fmt "$lat_enc" 2) / $(fmt "$lat_dec" 2) | coded $(fmt "$coded"), ideal $(fmt "$ideal"); each stream $(fmt "$(field excess_bytes_per_image)" 2) bytes above ideal |" >> "$results"
+    echo "| $name | lmconv, one file ($model_used) | **$(fmt "$bpp")** | $(fmt "$enc" 1) | $(fmt "$dec" 1) | $(fmt "$lat_enc" 2) / $(fmt "$lat_dec" 2) | coded $(fmt "$coded"), ideal $(fmt "$ideal"); $(field streams) streams, each $(fmt "$(field excess_bytes_per_stream)" 2) bytes above ideal |" >> "$results"
     echo "| $name | lmconv, per file | $(fmt "$(echo "8 * $per_bytes / ($PER_FILE * 784)" | bc -l)") | | | | first $PER_FILE images |" >> "$results"
     # The other codecs: each image its own file, one process per image.
     other() {   # other LABEL EXT ENCODE-CMD DECODE-CMD (with IN, OUT, DEC placeholders)

@@ -26,6 +26,9 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Generation orders to try per image (the first K of the model's); the shortest is kept.")
     var orders: Int = 1
 
+    @Option(help: ArgumentHelp("Images coded together in one rANS stream (1 to 4096): more share a stream's final state, fewer let a reader decode fewer images to reach one.", valueName: "n"))
+    var imagesPerStream: Int = 64
+
     @Option(help: "Skip the first N images of the inputs.")
     var skip: Int = 0
 
@@ -43,6 +46,9 @@ struct CompressCommand: ParsableCommand {
     func validate() throws {
         if orders < 1 { throw ValidationError("--orders must be at least 1, got \(orders)") }
         if skip < 0 { throw ValidationError("--skip must be >= 0, got \(skip)") }
+        if !(1...LMCFile.maximumGroupSize).contains(imagesPerStream) {
+            throw ValidationError("--images-per-stream must be 1 to \(LMCFile.maximumGroupSize), got \(imagesPerStream)")
+        }
         if let limit, limit < 1 { throw ValidationError("--limit must be >= 1, got \(limit)") }
     }
 
@@ -55,7 +61,8 @@ struct CompressCommand: ParsableCommand {
             guard images.count > 0 else { throw LMConvError.invalidOption(name: "--skip", value: "\(skip)", reason: "leaves no images") }
         }
         let modelPath = try codecOptions.model ?? codecOptions.shippedPath(ShippedCodecModel.choice(for: images))
-        let codec = try forOption("--model") { try codecOptions.codec(path: modelPath) }
+        var codec = try forOption("--model") { try codecOptions.codec(path: modelPath) }
+        codec.imagesPerStream = imagesPerStream
         let started = Date()
         let (file, report) = try codec.compress(images, ordersToTry: orders, source: inputs[0]) { done, total in
             if total > 1 && !json { Terminal.note("order \(done)/\(total) tried") }
@@ -78,9 +85,10 @@ struct CompressCommand: ParsableCommand {
             width: images.width, fileBytes: report.fileBytes, codedBytes: report.codedBytes,
             bitsPerPixel: Double(8 * report.fileBytes) / pixels, codedBitsPerPixel: Double(8 * report.codedBytes) / pixels,
             informationBitsPerPixel: report.informationBits / pixels,
-            excessBytesPerImage: (Double(8 * report.codedBytes) - report.informationBits) / 8 / Double(images.count),
+            streams: report.streams,
+            excessBytesPerStream: (Double(8 * report.codedBytes) - report.informationBits) / 8 / Double(max(1, report.streams)),
             ordersTried: orders,
-            singleOrderBytes: report.bytesPerOrder.reduce(0) { $0 + $1[0] }, chosenOrders: report.chosenOrder,
+            singleOrderBitsPerPixel: report.singleOrderBits / pixels, chosenOrders: report.chosenOrder,
             encodeSeconds: encodeSeconds, verified: verify, decodeSeconds: decodeSeconds)
         if json {
             print(try JSONWriter.string(summary, pretty: true))
@@ -106,12 +114,14 @@ struct CompressionSummary: Encodable {
     var codedBitsPerPixel: Double
     /// The model's information content under the chosen orders: what an ideal coder would spend.
     var informationBitsPerPixel: Double
-    /// How many bytes each image's rANS stream spends beyond its information content, on average: the coder's
-    /// flush (its final state, 8 bytes, carries some of the last symbols' information) and rounding.
-    var excessBytesPerImage: Double
+    /// The rANS streams (one per group of images of one order).
+    var streams: Int
+    /// How many bytes each rANS stream spends beyond its information content, on average: the coder's flush (its
+    /// final state, 8 bytes, carries some of the last symbols' information) and rounding.
+    var excessBytesPerStream: Double
     var ordersTried: Int
-    /// Coded bytes had every image used the first order.
-    var singleOrderBytes: Int
+    /// The information content in bits per pixel had every image used the first order.
+    var singleOrderBitsPerPixel: Double
     var chosenOrders: [Int]
     var encodeSeconds: Double
     var verified: Bool
@@ -121,8 +131,8 @@ struct CompressionSummary: Encodable {
         case output, model, images, channels, height, width, verified
         case fileBytes = "file_bytes", codedBytes = "coded_bytes", bitsPerPixel = "bits_per_pixel"
         case codedBitsPerPixel = "coded_bits_per_pixel", informationBitsPerPixel = "information_bits_per_pixel"
-        case excessBytesPerImage = "excess_bytes_per_image"
-        case ordersTried = "orders_tried", singleOrderBytes = "single_order_bytes", chosenOrders = "chosen_orders"
+        case streams, excessBytesPerStream = "excess_bytes_per_stream"
+        case ordersTried = "orders_tried", singleOrderBitsPerPixel = "single_order_bits_per_pixel", chosenOrders = "chosen_orders"
         case encodeSeconds = "encode_seconds", decodeSeconds = "decode_seconds"
     }
 
@@ -131,14 +141,15 @@ struct CompressionSummary: Encodable {
             "\(images) image\(images == 1 ? "" : "s") of \(channels)x\(height)x\(width) -> \(output): \(fileBytes) bytes, "
                 + String(format: "%.4f", bitsPerPixel) + " bits per pixel (coded data "
                 + String(format: "%.4f", codedBitsPerPixel) + ", model information content "
-                + String(format: "%.4f", informationBitsPerPixel) + ", each stream "
-                + String(format: "%.2f", excessBytesPerImage) + " bytes above it)",
+                + String(format: "%.4f", informationBitsPerPixel) + "; \(streams) stream\(streams == 1 ? "" : "s"), each "
+                + String(format: "%.2f", excessBytesPerStream) + " bytes above it)",
             "model: \(model)",
         ]
         if ordersTried > 1 {
-            let gain = 100 * (1 - Double(codedBytes) / Double(max(1, singleOrderBytes)))
-            lines.append("orders tried per image: \(ordersTried); coded data \(codedBytes) bytes against \(singleOrderBytes) "
-                + "with the first order alone (" + String(format: "%.2f", gain) + "% smaller, the order index included in the table)")
+            let gain = 100 * (1 - informationBitsPerPixel / max(singleOrderBitsPerPixel, 1e-300))
+            lines.append("orders tried per image: \(ordersTried); information content " + String(format: "%.4f", informationBitsPerPixel)
+                + " bits per pixel against " + String(format: "%.4f", singleOrderBitsPerPixel) + " with the first order alone ("
+                + String(format: "%.2f", gain) + "% smaller; the order indices cost the table one varint per image)")
         }
         lines.append("encoded in " + String(format: "%.2f", encodeSeconds) + " s ("
             + String(format: "%.1f", Double(images) / max(encodeSeconds, 1e-9)) + " images/s)"

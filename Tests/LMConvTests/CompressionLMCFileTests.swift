@@ -8,19 +8,20 @@ import XCTest
 final class CompressionLMCFileTests: XCTestCase {
     static let source = "photos.lmc"
 
-    /// The file that Tests/Fixtures/compression/make-example.py writes from docs/FORMAT.md.
+    /// The file that Tests/Fixtures/compression/make-example.py writes from docs/FORMAT.md (version 3).
     static let example = LMCFile(
         fingerprint: ModelFingerprint(bytes: Array(0..<32)),
         geometry: .init(channels: 3, height: 2, width: 2, pixels: .levels(bits: 8)),
         images: [
-            .init(orderIndex: 3, pixelCRC: LMCFile.pixelCRC(levels: Array(0..<12)), name: "cat.png", data: Array(1...12)),
-            .init(orderIndex: 0, pixelCRC: LMCFile.pixelCRC(levels: [Int](repeating: 255, count: 12)), name: nil,
-                  data: Array(0xA0...0xA7)),
-        ])
+            .init(orderIndex: 3, pixelCRC: LMCFile.pixelCRC(levels: Array(0..<12)), name: "cat.png"),
+            .init(orderIndex: 0, pixelCRC: LMCFile.pixelCRC(levels: [Int](repeating: 255, count: 12)), name: nil),
+            .init(orderIndex: 0, pixelCRC: LMCFile.pixelCRC(levels: [Int](repeating: 7, count: 12)), name: "dog.png"),
+        ],
+        groupSize: 2, streams: [Array(0xA0...0xAB), Array(1...8)])
 
-    /// Where the header CRC of `example`'s bytes starts: 47 bytes up to the image count (one-byte varints here),
-    /// then per image 7 bytes plus its name.
-    static let headerEnd = 47 + 7 + 7 + 7
+    /// Where the header CRC of `example`'s bytes starts: 49 bytes up to the image table (one-byte varints here),
+    /// 13 + 6 + 13 bytes of table, 2 one-byte stream lengths.
+    static let headerEnd = 49 + 32 + 2
 
     static func refusal(_ bytes: [UInt8], expected: ModelFingerprint? = nil) -> String? {
         do {
@@ -53,11 +54,34 @@ final class CompressionLMCFileTests: XCTestCase {
     }
 
     func testWriterProducesTheDocumentedBytesAndReaderReadsThem() throws {
-        let fixture = [UInt8](try Data(contentsOf: fixturesDirectory.appendingPathComponent("compression/example-v2.lmc")))
+        let fixture = [UInt8](try Data(contentsOf: fixturesDirectory.appendingPathComponent("compression/example-v3.lmc")))
         XCTAssertEqual(try Self.example.serialized(source: Self.source), fixture)
         let parsed = try LMCFile(parsing: fixture, source: Self.source, expectedFingerprint: Self.example.fingerprint)
         XCTAssertEqual(parsed, Self.example)
+        XCTAssertEqual(parsed.groups, [[1, 2], [0]])
         XCTAssertNoThrow(try parsed.checkPixels(Array(0..<12), image: 0, source: Self.source))
+    }
+
+    /// Version 2 (every image its own stream, streams in image order) is still read: as groups of one image.
+    func testReadsVersion2() throws {
+        let fixture = [UInt8](try Data(contentsOf: fixturesDirectory.appendingPathComponent("compression/example-v2.lmc")))
+        let parsed = try LMCFile(parsing: fixture, source: Self.source)
+        XCTAssertEqual(parsed, LMCFile(
+            fingerprint: ModelFingerprint(bytes: Array(0..<32)), geometry: Self.example.geometry,
+            images: Array(Self.example.images[0...1]), groupSize: 1, streams: [Array(0xA0...0xA7), Array(1...12)]))
+        XCTAssertEqual(parsed.groups, [[1], [0]])
+        // Every truncation of it is refused too.
+        for length in 0..<fixture.count {
+            XCTAssertNotNil(Self.refusal(Array(fixture[0..<length])), "version 2 truncated to \(length)")
+        }
+    }
+
+    /// Groups: by order index, then image index, cut every groupSize images and where the order changes.
+    func testGroups() {
+        XCTAssertEqual(LMCFile.groups(orderIndices: [], groupSize: 3), [])
+        XCTAssertEqual(LMCFile.groups(orderIndices: [0, 0, 0, 0, 0], groupSize: 2), [[0, 1], [2, 3], [4]])
+        XCTAssertEqual(LMCFile.groups(orderIndices: [2, 0, 2, 0, 1, 2], groupSize: 2), [[1, 3], [4], [0, 2], [5]])
+        XCTAssertEqual(LMCFile.groups(orderIndices: [1, 0, 1], groupSize: 1), [[1], [0], [2]])
     }
 
     func testRoundTripsOfOtherGeometries() throws {
@@ -67,12 +91,21 @@ final class CompressionLMCFileTests: XCTestCase {
         ]
         for geometry in geometries {
             for count in [0, 1, 5] {
-                let images = (0..<count).map {
-                    LMCFile.Image(orderIndex: $0 * 1000, pixelCRC: UInt32($0) &* 0x9E37_79B9, name: $0 % 2 == 0 ? "é \($0).png" : nil,
-                                  data: [UInt8](repeating: UInt8($0), count: $0 * 17))
+                for (withOrders, withNames) in [(false, false), (true, false), (false, true), (true, true)] {
+                    let images = (0..<count).map {
+                        LMCFile.Image(orderIndex: withOrders ? $0 % 2 * 1000 : 0, pixelCRC: UInt32($0) &* 0x9E37_79B9,
+                                      name: withNames && $0 % 2 == 0 ? "é \($0).png" : nil)
+                    }
+                    let groups = LMCFile.groups(orderIndices: images.map(\.orderIndex), groupSize: 2)
+                    let file = LMCFile(fingerprint: ModelFingerprint(bytes: [UInt8](repeating: 7, count: 32)), geometry: geometry,
+                                       images: images, groupSize: 2,
+                                       streams: groups.indices.map { [UInt8](repeating: UInt8($0), count: 8 + 4 * $0) })
+                    let bytes = try file.serialized(source: Self.source)
+                    XCTAssertEqual(try LMCFile(parsing: bytes, source: Self.source), file)
+                    if !withOrders && !withNames {   // 4 bytes per image (its CRC) and a length per stream
+                        XCTAssertEqual(bytes.count, 49 + (geometry.width > 127 ? 2 : 0) + 4 * count + groups.count + 4 + file.codedByteCount)
+                    }
                 }
-                let file = LMCFile(fingerprint: ModelFingerprint(bytes: [UInt8](repeating: 7, count: 32)), geometry: geometry, images: images)
-                XCTAssertEqual(try LMCFile(parsing: file.serialized(source: Self.source), source: Self.source), file)
             }
         }
     }
@@ -106,7 +139,8 @@ final class CompressionLMCFileTests: XCTestCase {
         var wrong = bytes
         wrong[1] = UInt8(ascii: "X")
         Self.assertRefused(wrong, "not a .lmc file")
-        Self.assertRefused(Self.patched(bytes, at: 8, [3]), ".lmc version 3, this program reads version 2")
+        Self.assertRefused(Self.patched(bytes, at: 8, [4]), ".lmc version 4, this program reads versions 2 to 3")
+        Self.assertRefused(Self.patched(bytes, at: 8, [1]), ".lmc version 1, this program reads versions 2 to 3")
     }
 
     func testRefusesEveryTruncation() throws {
@@ -123,29 +157,30 @@ final class CompressionLMCFileTests: XCTestCase {
 
     func testRefusesLengthsThatDoNotAddUpAndTrailingGarbage() throws {
         let bytes = try Self.example.serialized(source: Self.source)
-        let lengthOffset = 47 + 5   // image 0's coded length (a one-byte varint)
+        let lengthOffset = 81   // stream 0's coded length (a one-byte varint)
         Self.assertRefused(Self.patched(bytes, at: lengthOffset, [13]), "add up to more than the 20 bytes after the header (truncated file)")
         Self.assertRefused(Self.patched(bytes, at: lengthOffset, [11]), "1 bytes of trailing garbage")
         Self.assertRefused(Self.patched(bytes, at: lengthOffset, [90]), "add up to more")
-        Self.assertRefused(bytes + [0], "1 bytes of trailing garbage after the last image")
+        Self.assertRefused(bytes + [0], "1 bytes of trailing garbage after the last stream")
         Self.assertRefused(bytes + Array(repeating: 0x41, count: 100), "100 bytes of trailing garbage")
-        // An image count far beyond the file (a two-byte varint 16383 over the count and the first order index):
-        // refused before anything is allocated for it.
+        // An image count far beyond the file (a two-byte varint 16383 over the count and the flags): refused before
+        // anything is allocated for it.
         Self.assertRefused(Self.patched(bytes, at: 46, [0xFF, 0x7F]), "image count 16383 is impossible here")
+        Self.assertRefused(Self.patched(bytes, at: 48, [0x80, 0x40]), "images per stream 8192 is impossible here")
     }
 
     func testRefusesCorruptHeaderAndData() throws {
         let bytes = try Self.example.serialized(source: Self.source)
-        // Bits, fingerprint, pixel CRCs, a name byte, the CRC itself (fields whose change keeps the layout).
-        for offset in [10, 20, 40, 50, 56, 63, Self.headerEnd + 2] {
+        // Bits, fingerprint, flags, group size, pixel CRCs, a name byte, a length, the CRC itself.
+        for offset in [10, 20, 40, 47, 48, 51, 56, 64, 76, 82, Self.headerEnd + 2] {
             var corrupt = bytes
-            corrupt[offset] ^= 0x10
-            Self.assertRefused(corrupt, "header fails its CRC (corrupt file)")
+            corrupt[offset] ^= 0x01
+            Self.assertRefused(corrupt, offset == Self.headerEnd + 2 || offset < 47 || offset > 48 ? "header fails its CRC (corrupt file)" : "photos.lmc: ")
         }
         // The coded data has no CRC of its own: decoding (the rANS end state, then the pixel CRC) catches it.
         var corrupt = bytes
-        corrupt[Self.headerEnd + 4 + 5] ^= 1   // inside image 0's coded data
-        XCTAssertEqual(try LMCFile(parsing: corrupt, source: Self.source).images[0].data[5], 7)
+        corrupt[Self.headerEnd + 4 + 5] ^= 1   // inside stream 0
+        XCTAssertEqual(try LMCFile(parsing: corrupt, source: Self.source).streams[0][5], 0xA4)
     }
 
     func testRefusesImpossibleHeaderFields() throws {
@@ -157,10 +192,13 @@ final class CompressionLMCFileTests: XCTestCase {
         Self.assertRefused(Self.patched(bytes, at: 10, [0]), "0 bits per sub-pixel")
         Self.assertRefused(Self.patched(bytes, at: 11, [2]), "2 channels")
         Self.assertRefused(Self.patched(bytes, at: 12, [0]), "image size 0x2")
-        let nameOffset = 47 + 7
+        Self.assertRefused(Self.patched(bytes, at: 47, [3 | 8]), "unknown flags 11")
+        Self.assertRefused(Self.patched(bytes, at: 48, [0]), "0 images per stream")
+        let nameOffset = 55
         Self.assertRefused(Self.patched(bytes, at: nameOffset, Array("a/b.png".utf8)), "is not a plain file name")
         Self.assertRefused(Self.patched(bytes, at: nameOffset, [0x63, 0x61, 0x74, 0, 0x70, 0x6E, 0x67]), "is not a plain file name")
         Self.assertRefused(Self.patched(bytes, at: nameOffset, [0xFF, 0xFE, 0x74, 0x2E, 0x70, 0x6E, 0x67]), "name is not valid UTF-8")
+        Self.assertRefused(Self.patched(bytes, at: 74, Array("cat.png".utf8)), "name 'cat.png' is used twice")
     }
 
     func testRefusesAnotherModelsFile() throws {
@@ -189,14 +227,20 @@ final class CompressionLMCFileTests: XCTestCase {
             XCTAssertNotNil(refusal(file).flatMap { $0.contains("not a plain file name") ? $0 : nil }, "name '\(bad.prefix(9))'")
         }
         file = Self.example
-        file.images[1].name = "cat.png"
-        XCTAssertEqual(refusal(file), "photos.lmc: image 1: name 'cat.png' is used twice")
+        file.images[2].name = "cat.png"
+        XCTAssertEqual(refusal(file), "photos.lmc: image 2: name 'cat.png' is used twice")
         file = Self.example
         file.images[0].orderIndex = -1
         XCTAssertEqual(refusal(file), "photos.lmc: image 0: order index -1 does not fit 32 bits")
         file = Self.example
         file.geometry.channels = 2
         XCTAssertEqual(refusal(file), "photos.lmc: 2 channels (expected 1 or 3)")
+        file = Self.example
+        file.streams.removeLast()
+        XCTAssertEqual(refusal(file), "photos.lmc: 1 streams for 2 groups of images")
+        file = Self.example
+        file.groupSize = 0
+        XCTAssertEqual(refusal(file), "photos.lmc: 0 images per stream (expected 1 to 4096)")
     }
 
     func testModelFingerprintCoversWeightsConfigurationAndContext() throws {

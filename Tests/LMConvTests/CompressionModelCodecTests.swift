@@ -29,27 +29,37 @@ final class CompressionModelCodecTests: XCTestCase {
     }
 
     /// Compress then decompress restores every pixel and name, for binary, 8-bit gray and 3-bit RGB models, at a
-    /// size other than the configuration's, with 1 and 3 orders tried; the coded bytes are within a state and a
-    /// word per image of the information content under the distributions, and trying more orders never costs more.
+    /// size other than the configuration's, with 1 and 3 orders tried and 1, 2 or 64 images per stream (groups
+    /// that straddle the decoder's batches of 3); the coded bytes are within a state and a word per stream of the
+    /// information content under the distributions, and trying more orders never costs more information.
     func testRoundTripsExactlyForEveryKindOfModel() throws {
         for (what, cfg) in [("binary", binary), ("gray", gray), ("rgb", rgb)] {
-            let codec = try ModelCodec(model: model(cfg, seed: 4), orders: OrderSpecification(), batchSize: 3)
+            var codec = try ModelCodec(model: model(cfg, seed: 4), orders: OrderSpecification(), batchSize: 3)
             let input = images(cfg, count: 5, height: 5, width: 7, seed: 11)
-            let (file1, report1) = try codec.compress(input, ordersToTry: 1)
-            let (file3, report3) = try codec.compress(input, ordersToTry: 3)
-            for (file, report) in [(file1, report1), (file3, report3)] {
-                let bytes = try file.serialized(source: what)
-                XCTAssertEqual(bytes.count, report.fileBytes, what)
-                let decoded = try codec.decompress(try LMCFile(parsing: bytes, source: what), source: what)
-                XCTAssertEqual(decoded, input, what)
-                // rANS: 8 bytes of final state per image plus at most one partly used 4-byte word.
-                let ideal = report.informationBits / 8
-                XCTAssertGreaterThanOrEqual(Double(report.codedBytes), ideal - 1, what)
-                XCTAssertLessThanOrEqual(Double(report.codedBytes), ideal + Double(12 * input.count), what)
+            for perStream in [1, 2, 64] {
+                codec.imagesPerStream = perStream
+                let (file1, report1) = try codec.compress(input, ordersToTry: 1)
+                let (file3, report3) = try codec.compress(input, ordersToTry: 3)
+                for (file, report) in [(file1, report1), (file3, report3)] {
+                    let bytes = try file.serialized(source: what)
+                    XCTAssertEqual(bytes.count, report.fileBytes, what)
+                    XCTAssertEqual(report.streams, file.groups.count, what)
+                    XCTAssertTrue(file.groups.allSatisfy { $0.count <= perStream }, what)
+                    let decoded = try codec.decompress(try LMCFile(parsing: bytes, source: what), source: what)
+                    XCTAssertEqual(decoded, input, what)
+                    // rANS: 8 bytes of final state per stream plus at most one partly used 4-byte word.
+                    let ideal = report.informationBits / 8
+                    XCTAssertGreaterThanOrEqual(Double(report.codedBytes), ideal - 1, what)
+                    XCTAssertLessThanOrEqual(Double(report.codedBytes), ideal + Double(12 * report.streams), what)
+                }
+                XCTAssertLessThanOrEqual(report3.informationBits, report1.informationBits, what)
+                XCTAssertEqual(report1.chosenOrder, [Int](repeating: 0, count: 5), what)
+                XCTAssertEqual(report1.streams, (5 + perStream - 1) / perStream, what)
+                XCTAssertEqual(report3.bitsPerOrder.map { $0.count }, [Int](repeating: 3, count: 5), what)
+                for i in 0..<5 {
+                    XCTAssertEqual(report3.bitsPerOrder[i][report3.chosenOrder[i]], report3.bitsPerOrder[i].min(), what)
+                }
             }
-            XCTAssertLessThanOrEqual(report3.codedBytes, report1.codedBytes, what)
-            XCTAssertEqual(report1.chosenOrder, [Int](repeating: 0, count: 5), what)
-            XCTAssertEqual(report3.bytesPerOrder.map { $0.count }, [Int](repeating: 3, count: 5), what)
         }
     }
 
@@ -119,9 +129,19 @@ final class CompressionModelCodecTests: XCTestCase {
         XCTAssertThrowsError(try other.decompress(file, source: "f.lmc")) { error in
             XCTAssertTrue("\(error)".contains("another model"), "\(error)")
         }
-        var corrupt = file
-        corrupt.images[1].data[9] ^= 0x10
-        XCTAssertThrowsError(try codec.decompress(corrupt, source: "f.lmc"))
+        // A flipped bit in the stream, at its start (the coder's state), in the middle and in its last word.
+        for offset in [1, file.streams[0].count / 2, file.streams[0].count - 1] {
+            var corrupt = file
+            corrupt.streams[0][offset] ^= 0x10
+            XCTAssertThrowsError(try codec.decompress(corrupt, source: "f.lmc"), "offset \(offset)") { error in
+                XCTAssertTrue("\(error)".hasPrefix("f.lmc"), "\(error)")
+            }
+        }
+        var wrongCRC = file
+        wrongCRC.images[1].pixelCRC ^= 1
+        XCTAssertThrowsError(try codec.decompress(wrongCRC, source: "f.lmc")) { error in
+            XCTAssertTrue("\(error)".contains("f.lmc: image 1 (image-1.png): decoded pixels fail their CRC"), "\(error)")
+        }
         let binaryCodec = try ModelCodec(model: model(binary, seed: 4), orders: OrderSpecification())
         XCTAssertThrowsError(try binaryCodec.compress(CodecImages(channels: 1, height: 2, width: 2, pixels: [0, 255, 7, 0]))) { error in
             XCTAssertTrue("\(error)".contains("pixel value 7"), "\(error)")

@@ -122,18 +122,20 @@ final class DistributedTrainingTests: XCTestCase {
             return try model.evaluate(Self.data, orders: Array(orders.prefix(3)), encoding: .dynamicBinarization,
                                       batchSize: 4, seed: 9, communicator: communicator)
         }
+        // Up to float32 rounding: a rank's batches hold other images than one process's, and BLAS kernels (OpenBLAS's
+        // AVX-512 ones, for instance) sum in an order that depends on the matrix shapes (seen: 4e-9 relative).
         let one = try evaluate(SingleProcessCommunicator())
         for result in try ThreadCommunicator.run(size: 3, { try evaluate($0) }).map({ try $0.get() }) {
             assertClose(result.perImagePerOrderNLL.flatMap { $0 }, one.perImagePerOrderNLL.flatMap { $0 },
-                        relativeTolerance: 1e-9)
-            assertClose(result.perImageNLL, one.perImageNLL, relativeTolerance: 1e-9)
+                        relativeTolerance: 1e-6)
+            assertClose(result.perImageNLL, one.perImageNLL, relativeTolerance: 1e-6)
         }
         // An image's binarisation depends on its index and the seed, not on its batch: batches of 1 agree too.
         let model = try XCTUnwrap(Self.makeTrainer(SingleProcessCommunicator()).model as? LocallyMaskedPixelCNN)
         let orders = try OrderSpecification(names: ["s_curve"], variants: 8).orders(height: 6, width: 6)
         let unbatched = try model.evaluate(Self.data, orders: Array(orders.prefix(3)), encoding: .dynamicBinarization,
                                            batchSize: 1, seed: 9)
-        assertClose(unbatched.perImageNLL, one.perImageNLL, relativeTolerance: 1e-9)
+        assertClose(unbatched.perImageNLL, one.perImageNLL, relativeTolerance: 1e-6)
     }
 
     func testRanksThatDisagreeOnTheirDataAllRefuseToStart() throws {

@@ -1,15 +1,22 @@
 // The .lmc container of `lmconv compress`: a header that says which model and image geometry the data needs, a
-// table of the images (order, pixel CRC, name, coded length), then each image's rANS stream. docs/FORMAT.md
-// documents it byte by byte; LMCFileParsing.swift reads it.
+// table of the images (order, pixel CRC, name), the coded length of each stream, then the rANS streams, one per
+// group of images coded together. docs/FORMAT.md documents it byte by byte; LMCFileParsing.swift reads it.
 
 /// A .lmc file: images compressed with one model, all of one geometry.
 public struct LMCFile: Equatable, Sendable {
     /// The 8 bytes every .lmc file starts with: 0x89 "LMC" CR LF 0x1A LF (PNG's trick: a transfer that mangles
     /// line ends or the high bit breaks the magic).
     public static let magic: [UInt8] = [0x89, 0x4C, 0x4D, 0x43, 0x0D, 0x0A, 0x1A, 0x0A]
-    /// The format version this code writes and reads. (Version 1, with fixed-width fields and a CRC per image's
-    /// coded data, was never released: version 2 spends 7 bytes per image where it spent 22.)
-    public static let version: UInt16 = 2
+    /// The format version this code writes. (Version 1, with fixed-width fields and a CRC per image's coded data,
+    /// was never released; version 2 gave every image its own stream and table entry of at least 7 bytes; version 3
+    /// codes groups of images in one stream and spends 4 bytes per image, its pixel CRC, when no image has a name or
+    /// an order index other than 0.)
+    public static let version: UInt16 = 3
+    /// The versions this code reads.
+    public static let readableVersions: ClosedRange<UInt16> = 2...3
+    /// The largest number of images one stream may hold (a reader refuses more: the decoder must hold a whole group
+    /// in one network batch).
+    public static let maximumGroupSize = 4096
 
     /// What a sub-pixel is.
     public enum PixelKind: Equatable, Sendable {
@@ -51,7 +58,7 @@ public struct LMCFile: Equatable, Sendable {
         public var subPixelCount: Int { channels * height * width }
     }
 
-    /// One compressed image.
+    /// One compressed image's entry in the table (its coded data is part of its group's stream).
     public struct Image: Equatable, Sendable {
         /// Which of the codec's generation orders coded it (an index into the list the fingerprint covers).
         public var orderIndex: Int
@@ -59,26 +66,52 @@ public struct LMCFile: Equatable, Sendable {
         public var pixelCRC: UInt32
         /// The input's file name (a base name, for PNG inputs), or nil.
         public var name: String?
-        /// The rANS stream.
-        public var data: [UInt8]
 
-        public init(orderIndex: Int, pixelCRC: UInt32, name: String?, data: [UInt8]) {
+        public init(orderIndex: Int, pixelCRC: UInt32, name: String?) {
             self.orderIndex = orderIndex
             self.pixelCRC = pixelCRC
             self.name = name
-            self.data = data
         }
     }
 
     public var fingerprint: ModelFingerprint
     public var geometry: Geometry
     public var images: [Image]
+    /// Images per stream: ``groups(orderIndices:groupSize:)`` cuts the images of each order into runs of this many.
+    public var groupSize: Int
+    /// One rANS stream per group of ``groups``, in that order: the group's images coded together, sub-pixel step by
+    /// sub-pixel step, image after image within a step.
+    public var streams: [[UInt8]]
 
-    public init(fingerprint: ModelFingerprint, geometry: Geometry, images: [Image]) {
+    public init(fingerprint: ModelFingerprint, geometry: Geometry, images: [Image], groupSize: Int, streams: [[UInt8]]) {
         self.fingerprint = fingerprint
         self.geometry = geometry
         self.images = images
+        self.groupSize = groupSize
+        self.streams = streams
     }
+
+    /// The images of each stream: image indices ordered by order index, then by index, cut every `groupSize`
+    /// images and wherever the order index changes (a stream codes images of one order in lockstep).
+    public static func groups(orderIndices: [Int], groupSize: Int) -> [[Int]] {
+        precondition(groupSize >= 1)
+        let sorted = orderIndices.indices.sorted { (orderIndices[$0], $0) < (orderIndices[$1], $1) }
+        var groups: [[Int]] = []
+        for i in sorted {
+            if let last = groups.last?.last, orderIndices[last] == orderIndices[i], groups[groups.count - 1].count < groupSize {
+                groups[groups.count - 1].append(i)
+            } else {
+                groups.append([i])
+            }
+        }
+        return groups
+    }
+
+    /// This file's groups (see ``groups(orderIndices:groupSize:)``), one per stream.
+    public var groups: [[Int]] { Self.groups(orderIndices: images.map(\.orderIndex), groupSize: groupSize) }
+
+    /// Bytes of coded data: every stream, without the header.
+    public var codedByteCount: Int { streams.reduce(0) { $0 + $1.count } }
 
     /// CRC-32 (zlib's) of an image's levels, one byte per sub-pixel in (C, H, W) layout (binary: 0 for -1, 1 for +1).
     public static func pixelCRC(levels: [Int]) -> UInt32 {
@@ -121,10 +154,21 @@ public struct LMCFile: Equatable, Sendable {
         }
     }
 
-    /// The file's bytes. Throws for a geometry, order index or name the format cannot hold; `source` names the
-    /// file in errors.
+    /// The file's bytes (version 3). Throws for a geometry, group size, order index or name the format cannot hold,
+    /// or streams that do not match the groups; `source` names the file in errors.
     public func serialized(source: String) throws -> [UInt8] {
         try Self.checkGeometry(geometry, source: source)
+        guard (1...Self.maximumGroupSize).contains(groupSize) else {
+            throw LMConvError.shapeMismatch(source: source, reason: "\(groupSize) images per stream (expected 1 to \(Self.maximumGroupSize))")
+        }
+        for (index, image) in images.enumerated() where !(0...Int(UInt32.max)).contains(image.orderIndex) {
+            throw LMConvError.shapeMismatch(source: source, reason: "image \(index): order index \(image.orderIndex) does not fit 32 bits")
+        }
+        let groupCount = groups.count
+        guard streams.count == groupCount else {
+            throw LMConvError.shapeMismatch(source: source, reason: "\(streams.count) streams for \(groupCount) groups of images")
+        }
+        let hasOrders = images.contains { $0.orderIndex != 0 }, hasNames = images.contains { $0.name != nil }
         var names = Set<String>()
         var out = Self.magic
         out.append(UInt8(Self.version))
@@ -137,13 +181,12 @@ public struct LMCFile: Equatable, Sendable {
         appendVarint(&out, UInt64(geometry.width))
         out += fingerprint.bytes
         appendVarint(&out, UInt64(images.count))
+        out.append((hasOrders ? Flags.orderIndices : 0) | (hasNames ? Flags.names : 0))
+        appendVarint(&out, UInt64(groupSize))
         for (index, image) in images.enumerated() {
-            guard (0...Int(UInt32.max)).contains(image.orderIndex) else {
-                throw LMConvError.shapeMismatch(source: source, reason: "image \(index): order index \(image.orderIndex) does not fit 32 bits")
-            }
-            appendVarint(&out, UInt64(image.orderIndex))
+            if hasOrders { appendVarint(&out, UInt64(image.orderIndex)) }
             appendLittleEndian(&out, UInt64(image.pixelCRC), bytes: 4)
-            appendVarint(&out, UInt64(image.data.count))
+            guard hasNames else { continue }
             if let name = image.name {
                 try Self.checkName(name, source: "\(source): image \(index)")
                 guard names.insert(name).inserted else {
@@ -155,9 +198,18 @@ public struct LMCFile: Equatable, Sendable {
                 appendVarint(&out, 0)
             }
         }
+        for stream in streams { appendVarint(&out, UInt64(stream.count)) }
         appendLittleEndian(&out, UInt64(ZlibCodec.crc32(out[...])), bytes: 4)
-        for image in images { out += image.data }
+        for stream in streams { out += stream }
         return out
+    }
+
+    /// The bits of the flags byte (version 3): which optional fields the image table holds.
+    enum Flags {
+        /// Every entry starts with its order index (otherwise every image was coded in order 0).
+        static let orderIndices: UInt8 = 1
+        /// Every entry ends with a name length and name (otherwise no image has a name).
+        static let names: UInt8 = 2
     }
 
     /// Writes the file atomically (temporary file, fsync, rename).

@@ -7,11 +7,11 @@ extension LMCFile {
         try LMCFile(parsing: DataFile.read(path), source: path, expectedFingerprint: expectedFingerprint)
     }
 
-    /// Parses a .lmc file. Throws an `LMConvError` naming `source` for a wrong magic number or version, a header
-    /// that is truncated, inconsistent or fails its CRC, coded lengths that do not add up to the file's size
-    /// (truncated file or trailing bytes), coded data that fails its CRC, or a fingerprint other than
-    /// `expectedFingerprint` (when given). The pixel CRCs can only be checked after decoding
-    /// (``checkPixels(_:image:source:)``).
+    /// Parses a .lmc file of version 2 or 3. Throws an `LMConvError` naming `source` for a wrong magic number or
+    /// version, a header that is truncated, inconsistent or fails its CRC, coded lengths that do not add up to the
+    /// file's size (truncated file or trailing bytes), or a fingerprint other than `expectedFingerprint` (when
+    /// given). The coded data has no checksum of its own: decoding checks it (the rANS end state), then the pixel
+    /// CRCs (``checkPixels(_:image:source:)``).
     public init(parsing bytes: [UInt8], source: String, expectedFingerprint: ModelFingerprint? = nil) throws {
         var reader = LMCByteReader(bytes: bytes, source: source)
         guard bytes.count >= Self.magic.count, Array(bytes[0..<Self.magic.count]) == Self.magic else {
@@ -19,8 +19,9 @@ extension LMCFile {
         }
         reader.position = Self.magic.count
         let version = try reader.integer(bytes: 1, "version")
-        guard version == UInt64(Self.version) else {
-            throw LMConvError.invalidArgument(source: source, reason: ".lmc version \(version), this program reads version \(Self.version)")
+        guard Self.readableVersions.contains(UInt16(version)) else {
+            throw LMConvError.invalidArgument(source: source, reason: ".lmc version \(version), this program reads versions "
+                + "\(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound)")
         }
         // First the raw fields up to the header CRC, then the CRC, then what the fields mean: a corrupt header is
         // reported as such rather than as whichever field the corruption happened to hit.
@@ -28,19 +29,38 @@ extension LMCFile {
         let channels = try reader.varint("channels", limit: 65535)
         let height = try reader.varint("height", limit: 1 << 20), width = try reader.varint("width", limit: 1 << 20)
         let fingerprint = ModelFingerprint(bytes: try reader.bytes(32, "model fingerprint"))
-        // Every image takes at least 7 bytes of the table: a count beyond the file is a truncated (or corrupt) file,
+        // Every image takes at least 4 bytes of the table: a count beyond the file is a truncated (or corrupt) file,
         // refused before anything is allocated for it.
-        let count = try reader.varint("image count", limit: UInt64(bytes.count))
-        struct Entry { var orderIndex: Int, pixelCRC: UInt32, length: UInt64, name: [UInt8] }
-        var entries: [Entry] = []
+        let count = try reader.varint("image count", limit: UInt64(bytes.count / 4))
+        // Version 2: every entry holds an order index, a coded length and a name; each image is its own stream.
+        var flags = Flags.orderIndices | Flags.names, groupSize = 1
+        if version >= 3 {
+            flags = UInt8(try reader.integer(bytes: 1, "flags"))
+            groupSize = try reader.varint("images per stream", limit: UInt64(Self.maximumGroupSize))
+            guard groupSize >= 1 else { throw LMConvError.corruptFile(source: source, reason: "0 images per stream (corrupt header)") }
+        }
+        var orderIndices: [Int] = [], crcs: [UInt32] = [], rawNames: [[UInt8]] = [], imageLengths: [Int] = []
         for index in 0..<count {
             let what = "image \(index) of \(count)"
-            let orderIndex = try reader.varint("\(what): order index", limit: UInt64(UInt32.max))
-            let pixelCRC = UInt32(try reader.integer(bytes: 4, "\(what): pixel CRC"))
-            let length = UInt64(try reader.varint("\(what): coded length", limit: UInt64(bytes.count)))
-            let nameLength = try reader.varint("\(what): name length", limit: 65535)
-            let name = try reader.bytes(nameLength, "\(what): name")
-            entries.append(Entry(orderIndex: orderIndex, pixelCRC: pixelCRC, length: length, name: name))
+            orderIndices.append(flags & Flags.orderIndices != 0
+                ? try reader.varint("\(what): order index", limit: UInt64(UInt32.max)) : 0)
+            crcs.append(UInt32(try reader.integer(bytes: 4, "\(what): pixel CRC")))
+            if version == 2 { imageLengths.append(try reader.varint("\(what): coded length", limit: UInt64(bytes.count))) }
+            if flags & Flags.names != 0 {
+                let nameLength = try reader.varint("\(what): name length", limit: 65535)
+                rawNames.append(try reader.bytes(nameLength, "\(what): name"))
+            } else {
+                rawNames.append([])
+            }
+        }
+        let groups = Self.groups(orderIndices: orderIndices, groupSize: groupSize)
+        var lengths: [Int]   // per group
+        if version == 2 {
+            lengths = groups.map { imageLengths[$0[0]] }   // groups of one image
+        } else {
+            lengths = try groups.indices.map { g in
+                try reader.varint("stream \(g) of \(groups.count): coded length", limit: UInt64(bytes.count))
+            }
         }
         let headerEnd = reader.position
         let headerCRC = UInt32(try reader.integer(bytes: 4, "header CRC"))
@@ -56,14 +76,17 @@ extension LMCFile {
             pixels = .binary
         default: throw LMConvError.corruptFile(source: source, reason: "unknown pixel kind \(kind) (corrupt header)")
         }
+        guard flags & ~(Flags.orderIndices | Flags.names) == 0 else {
+            throw LMConvError.corruptFile(source: source, reason: "unknown flags \(flags) (written by a newer program, or corrupt)")
+        }
         let geometry = Geometry(channels: channels, height: height, width: width, pixels: pixels)
         try Self.checkGeometry(geometry, source: source)
         var names: [String?] = []   // per image
         var seen = Set<String>()
-        for (index, entry) in entries.enumerated() {
-            guard !entry.name.isEmpty else { names.append(nil); continue }
+        for (index, raw) in rawNames.enumerated() {
+            guard !raw.isEmpty else { names.append(nil); continue }
             let what = "image \(index) of \(count)"
-            guard let text = String(validating: entry.name, as: UTF8.self) else {
+            guard let text = String(validating: raw, as: UTF8.self) else {
                 throw LMConvError.corruptFile(source: source, reason: "\(what): name is not valid UTF-8 (corrupt header)")
             }
             try Self.checkName(text, source: "\(source): \(what)")
@@ -80,23 +103,26 @@ extension LMCFile {
         // The coded lengths must add up to exactly the rest of the file.
         let remaining = UInt64(bytes.count - reader.position)
         var declared: UInt64 = 0
-        for entry in entries {
-            let (sum, overflow) = declared.addingReportingOverflow(entry.length)
+        for length in lengths {
+            let (sum, overflow) = declared.addingReportingOverflow(UInt64(length))
             guard !overflow, sum <= remaining else {
-                throw LMConvError.corruptFile(source: source, reason: "the images' coded lengths add up to more than the \(remaining) bytes after the header (truncated file)")
+                throw LMConvError.corruptFile(source: source, reason: "the coded lengths add up to more than the \(remaining) bytes after the header (truncated file)")
             }
             declared = sum
         }
         guard declared == remaining else {
-            throw LMConvError.corruptFile(source: source, reason: "\(remaining - declared) bytes of trailing garbage after the last image")
+            throw LMConvError.corruptFile(source: source, reason: "\(remaining - declared) bytes of trailing garbage after the last stream")
         }
-        var images: [Image] = []
-        images.reserveCapacity(count)
-        for (index, entry) in entries.enumerated() {
-            let data = try reader.bytes(Int(entry.length), "image \(index): coded data")
-            images.append(Image(orderIndex: entry.orderIndex, pixelCRC: entry.pixelCRC, name: names[index], data: data))
+        // Version 2 stores the streams in image order; as groups of one image they are read in group order.
+        var offsets = [Int](repeating: 0, count: groups.count), next = reader.position
+        let storage = version == 2 ? groups.indices.sorted { groups[$0][0] < groups[$1][0] } : Array(groups.indices)
+        for g in storage {
+            offsets[g] = next
+            next += lengths[g]
         }
-        self.init(fingerprint: fingerprint, geometry: geometry, images: images)
+        let streams = groups.indices.map { Array(bytes[offsets[$0]..<(offsets[$0] + lengths[$0])]) }
+        let images = (0..<count).map { Image(orderIndex: orderIndices[$0], pixelCRC: crcs[$0], name: names[$0]) }
+        self.init(fingerprint: fingerprint, geometry: geometry, images: images, groupSize: groupSize, streams: streams)
     }
 }
 

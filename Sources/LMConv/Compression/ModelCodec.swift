@@ -1,8 +1,8 @@
 // Lossless image compression with a Locally Masked PixelCNN: what `lmconv compress` and `decompress` run. The
 // autoregressive session (in its portable arithmetic) gives each sub-pixel's distribution in a generation order;
-// one rANS coder per image codes the levels under them. Images go through the network in batches (one session per
-// batch and order), which is only possible because the portable arithmetic gives every image the same bits alone
-// or in any batch. Legend: B images in a batch, C channels, H rows, W columns, HW = H*W.
+// one rANS stream per group of images (LMCFile.groupSize of one order) codes the levels under them. Images go
+// through the network in batches (one session per batch and order), which is only possible because the portable
+// arithmetic gives every image the same bits alone or in any batch. Legend: B images in a batch, C channels, H rows, W columns, HW = H*W.
 
 /// Compresses and decompresses images with one model; see docs/FORMAT.md for the file and its guarantees.
 public struct ModelCodec {
@@ -14,8 +14,13 @@ public struct ModelCodec {
     public let orders: OrderSpecification
     /// SHA-256 of the configuration, the weights and the order list: what a .lmc file records.
     public let fingerprint: ModelFingerprint
-    /// Images per network batch (a speed setting only: the coded bytes do not depend on it).
+    /// Images per network batch (a speed setting only: the coded bytes do not depend on it). Decoding rounds it up
+    /// to whole groups of ``imagesPerStream``.
     public var batchSize: Int
+    /// Images coded together in one rANS stream (``LMCFile/groupSize``): more share one stream's 4 to 8 bytes of
+    /// final state and its length field, fewer let a decoder stop sooner. Changes the coded bytes, not their count
+    /// of information.
+    public var imagesPerStream = 64
 
     /// A codec over `model`'s current weights and the orders of its checkpoint.
     public init(model: LocallyMaskedPixelCNN, orders: OrderSpecification, batchSize: Int = 16) throws {
@@ -83,12 +88,14 @@ public struct ModelCodec {
 
     /// Runs the model over `count` images of H x W in `order`, sub-pixel by sub-pixel; `code(image, position,
     /// table)` codes or decodes sub-pixel `position` ((C, H, W) layout) of an image under its frequencies and returns
-    /// its level. Images are batched ``batchSize`` at a time; each batch is one session in the portable arithmetic.
+    /// its level. Images are batched `batchSize` at a time (default ``batchSize``); each batch is one session in the
+    /// portable arithmetic. Within a step, `code` is called for the batch's images in index order.
     /// The frequency tables of a step's images are computed in parallel (each image's alone, so the thread count
     /// cannot change them); the coding itself is serial and cheap.
-    func run(count: Int, height H: Int, width W: Int, order: GenerationOrder,
+    func run(count: Int, height H: Int, width W: Int, order: GenerationOrder, batchSize: Int? = nil,
              code: (_ image: Int, _ position: Int, _ table: FrequencyTable) throws -> Int) throws {
         let cfg = model.configuration, C = cfg.channels, HW = H * W
+        let batchSize = batchSize ?? self.batchSize
         var first = 0
         while first < count {
             let B = min(batchSize, count - first)
