@@ -12,22 +12,24 @@
 #include <immintrin.h>
 
 #define AVX2_TARGET __attribute__((target("avx2")))
-/// Rows per register block: 6 rows x 2 vectors = 12 accumulators, plus the two x vectors and a broadcast weight, of
-/// the 16 ymm registers (the classic 6 x 16 single-precision shape).
-enum { avx2Rows = 6, avx2Lanes = 8 };
+/// Register blocks (16 ymm registers): 6 rows x 2 vectors (16 columns) = 12 accumulators plus two x vectors and a
+/// broadcast weight (the classic 6 x 16 shape); for the last 1 to 8 columns, 12 rows x 1 vector = 12 accumulators,
+/// so that a narrow product (the codec's 8 images a thread) still has 12 independent sums to hide the latency of
+/// the additions and loads each x vector once per 12 rows.
+enum { avx2Lanes = 8, wideRows = 6, narrowRows = 12 };
 
 /// The lanes below `count` (0 to 8) set: the mask of a partial last vector.
 AVX2_TARGET static inline __m256i firstLanes(ptrdiff_t count) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/// R rows (<= 6) x V vectors (1 or 2) of y. When `masked`, the last vector holds only the lanes set in `tail`
+/// R rows (<= 12) x V vectors (1 or 2) of y. When `masked`, the last vector holds only the lanes set in `tail`
 /// (vmaskmovps reads nothing beyond them, reads zeros instead, and writes nothing there). R, V and masked are
 /// constants after inlining, so the loops unroll and the accumulators live in registers.
 AVX2_TARGET __attribute__((always_inline)) static inline void
 block(const int R, const int V, const int masked, __m256i tail, ptrdiff_t inner, const float *w, ptrdiff_t ldw,
       const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
-    __m256 acc[avx2Rows][2];
+    __m256 acc[narrowRows][2];
     for (int r = 0; r < R; r++) {
         for (int v = 0; v < V; v++) {
             const float *source = y + r * ldy + v * avx2Lanes;
@@ -54,35 +56,41 @@ block(const int R, const int V, const int masked, __m256i tail, ptrdiff_t inner,
     }
 }
 
-/// R rows against all the columns: blocks of 16 columns, then the last 1 to 15 with a masked final vector.
+/// Every row of one column block: RMAX-row blocks, then one unrolled block of the 0 to RMAX-1 rows left (the
+/// compiler drops the cases that RMAX rules out).
 AVX2_TARGET __attribute__((always_inline)) static inline void
-rowsAgainstColumns(const int R, ptrdiff_t inner, ptrdiff_t columns, const float *w, ptrdiff_t ldw, const float *x,
-                   ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
-    ptrdiff_t j = 0;
-    for (; j + 2 * avx2Lanes <= columns; j += 2 * avx2Lanes)
-        block(R, 2, 0, _mm256_setzero_si256(), inner, w, ldw, x + j, ldx, y + j, ldy);
-    const ptrdiff_t left = columns - j;   // 0 to 15
-    if (left > avx2Lanes) {
-        block(R, 2, 1, firstLanes(left - avx2Lanes), inner, w, ldw, x + j, ldx, y + j, ldy);
-    } else if (left > 0) {
-        block(R, 1, 1, firstLanes(left), inner, w, ldw, x + j, ldx, y + j, ldy);
-    }
+allRows(const int RMAX, const int V, const int masked, __m256i tail, ptrdiff_t rows, ptrdiff_t inner,
+        const float *w, ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
+    ptrdiff_t o = 0;
+    for (; o + RMAX <= rows; o += RMAX) block(RMAX, V, masked, tail, inner, w + o * ldw, ldw, x, ldx, y + o * ldy, ldy);
+    w += o * ldw;
+    y += o * ldy;
+#define LEFT(k) case k: if (k < RMAX) block(k, V, masked, tail, inner, w, ldw, x, ldx, y, ldy); break;
+    switch (rows - o) { LEFT(1) LEFT(2) LEFT(3) LEFT(4) LEFT(5) LEFT(6) LEFT(7) LEFT(8) LEFT(9) LEFT(10) LEFT(11)
+                        default: break; }
+#undef LEFT
 }
 
+/// The last 1 to 8 columns (at x, y) for every row: one vector, masked unless all 8 lanes are columns.
+AVX2_TARGET void lmconv_matrix_product_avx2_narrow(ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns,
+                                                   const float *w, ptrdiff_t ldw, const float *x, ptrdiff_t ldx,
+                                                   float *y, ptrdiff_t ldy) {
+    if (columns == avx2Lanes) allRows(narrowRows, 1, 0, _mm256_setzero_si256(), rows, inner, w, ldw, x, ldx, y, ldy);
+    else allRows(narrowRows, 1, 1, firstLanes(columns), rows, inner, w, ldw, x, ldx, y, ldy);
+}
+
+/// Column blocks of 16 for every row, then the last 9 to 15 columns with a masked second vector, or 1 to 8 by the
+/// narrow kernel.
 AVX2_TARGET void lmconv_matrix_product_avx2(ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, const float *w,
                                             ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
-    ptrdiff_t o = 0;
-    for (; o + avx2Rows <= rows; o += avx2Rows)
-        rowsAgainstColumns(avx2Rows, inner, columns, w + o * ldw, ldw, x, ldx, y + o * ldy, ldy);
-    const float *wo = w + o * ldw;
-    float *yo = y + o * ldy;
-    switch (rows - o) {   // the last 0 to 5 rows, each count its own unrolled block
-    case 5: rowsAgainstColumns(5, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 4: rowsAgainstColumns(4, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 3: rowsAgainstColumns(3, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 2: rowsAgainstColumns(2, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 1: rowsAgainstColumns(1, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    default: break;
+    ptrdiff_t j = 0;
+    for (; j + 2 * avx2Lanes <= columns; j += 2 * avx2Lanes)
+        allRows(wideRows, 2, 0, _mm256_setzero_si256(), rows, inner, w, ldw, x + j, ldx, y + j, ldy);
+    const ptrdiff_t left = columns - j;   // 0 to 15
+    if (left > avx2Lanes) {
+        allRows(wideRows, 2, 1, firstLanes(left - avx2Lanes), rows, inner, w, ldw, x + j, ldx, y + j, ldy);
+    } else if (left > 0) {
+        lmconv_matrix_product_avx2_narrow(rows, inner, left, w, ldw, x + j, ldx, y + j, ldy);
     }
 }
 #endif

@@ -12,17 +12,20 @@
 #include <immintrin.h>
 
 #define AVX512_TARGET __attribute__((target("avx512f")))
-/// Rows per register block: 8 rows x 2 vectors = 16 accumulators, plus the two x vectors and a broadcast weight, of
-/// the 32 zmm registers. Each weight load feeds 2 multiplies, each x load 8.
-enum { avx512Rows = 8, avx512Lanes = 16 };
+/// Register blocks (32 zmm registers): 8 rows x 2 vectors (32 columns) = 16 accumulators plus two x vectors and a
+/// broadcast weight, each weight load feeding 2 multiplies and each x load 8; for 9 to 16 columns, 16 rows x 1
+/// vector. The last 1 to 8 columns go to the AVX2 path's narrow kernel (AVX-512F includes AVX2): half a zmm
+/// register would waste half of every instruction, and on CPUs that split 512-bit operations in two (AMD Zen 4)
+/// that is twice the time.
+enum { avx512Lanes = 16, wideRows = 8, narrowRows = 12 };
 
-/// R rows (<= 8) x V vectors (1 or 2) of y. When `masked`, the last vector holds only the columns in `tail`
+/// R rows (<= 16) x V vectors (1 or 2) of y. When `masked`, the last vector holds only the columns in `tail`
 /// (masked loads read nothing beyond them and masked stores write nothing). R, V and masked are constants after
 /// inlining, so the loops unroll and the accumulators live in registers.
 AVX512_TARGET __attribute__((always_inline)) static inline void
 block(const int R, const int V, const int masked, __mmask16 tail, ptrdiff_t inner, const float *w, ptrdiff_t ldw,
       const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
-    __m512 acc[avx512Rows][2];
+    __m512 acc[narrowRows][2];
     for (int r = 0; r < R; r++) {
         for (int v = 0; v < V; v++) {
             const float *source = y + r * ldy + v * avx512Lanes;
@@ -49,38 +52,40 @@ block(const int R, const int V, const int masked, __mmask16 tail, ptrdiff_t inne
     }
 }
 
-/// R rows against all the columns: blocks of 32 columns, then the last 1 to 32 with a masked final vector.
+/// Every row of one column block: RMAX-row blocks, then one unrolled block of the 0 to RMAX-1 rows left (the
+/// compiler drops the cases that RMAX rules out).
 AVX512_TARGET __attribute__((always_inline)) static inline void
-rowsAgainstColumns(const int R, ptrdiff_t inner, ptrdiff_t columns, const float *w, ptrdiff_t ldw, const float *x,
-                   ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
-    ptrdiff_t j = 0;
-    for (; j + 2 * avx512Lanes <= columns; j += 2 * avx512Lanes)
-        block(R, 2, 0, 0, inner, w, ldw, x + j, ldx, y + j, ldy);
-    const ptrdiff_t left = columns - j;   // 0 to 31
-    if (left > avx512Lanes) {
-        block(R, 2, 1, (__mmask16)((1u << (left - avx512Lanes)) - 1), inner, w, ldw, x + j, ldx, y + j, ldy);
-    } else if (left > 0) {
-        block(R, 1, 1, (__mmask16)((1u << left) - 1), inner, w, ldw, x + j, ldx, y + j, ldy);
-    }
+allRows(const int RMAX, const int V, const int masked, __mmask16 tail, ptrdiff_t rows, ptrdiff_t inner,
+        const float *w, ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
+    ptrdiff_t o = 0;
+    for (; o + RMAX <= rows; o += RMAX) block(RMAX, V, masked, tail, inner, w + o * ldw, ldw, x, ldx, y + o * ldy, ldy);
+    w += o * ldw;
+    y += o * ldy;
+#define LEFT(k) case k: if (k < RMAX) block(k, V, masked, tail, inner, w, ldw, x, ldx, y, ldy); break;
+    switch (rows - o) { LEFT(1) LEFT(2) LEFT(3) LEFT(4) LEFT(5) LEFT(6) LEFT(7) LEFT(8) LEFT(9) LEFT(10) LEFT(11)
+                        LEFT(12) LEFT(13) LEFT(14) LEFT(15) default: break; }
+#undef LEFT
 }
 
+/// Column blocks of 32 for every row; then the last 17 to 31 columns (a masked second vector), 9 to 16 (one
+/// vector, masked unless full), or 1 to 8 (the AVX2 narrow kernel).
 AVX512_TARGET void lmconv_matrix_product_avx512(ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, const float *w,
                                                 ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y,
                                                 ptrdiff_t ldy) {
-    ptrdiff_t o = 0;
-    for (; o + avx512Rows <= rows; o += avx512Rows)
-        rowsAgainstColumns(avx512Rows, inner, columns, w + o * ldw, ldw, x, ldx, y + o * ldy, ldy);
-    const float *wo = w + o * ldw;
-    float *yo = y + o * ldy;
-    switch (rows - o) {   // the last 0 to 7 rows, each count its own unrolled block
-    case 7: rowsAgainstColumns(7, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 6: rowsAgainstColumns(6, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 5: rowsAgainstColumns(5, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 4: rowsAgainstColumns(4, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 3: rowsAgainstColumns(3, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 2: rowsAgainstColumns(2, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    case 1: rowsAgainstColumns(1, inner, columns, wo, ldw, x, ldx, yo, ldy); break;
-    default: break;
+    ptrdiff_t j = 0;
+    for (; j + 2 * avx512Lanes <= columns; j += 2 * avx512Lanes)
+        allRows(wideRows, 2, 0, 0, rows, inner, w, ldw, x + j, ldx, y + j, ldy);
+    const ptrdiff_t left = columns - j;   // 0 to 31
+    x += j;
+    y += j;
+    if (left > avx512Lanes) {
+        allRows(wideRows, 2, 1, (__mmask16)((1u << (left - avx512Lanes)) - 1), rows, inner, w, ldw, x, ldx, y, ldy);
+    } else if (left == avx512Lanes) {
+        allRows(narrowRows, 1, 0, 0, rows, inner, w, ldw, x, ldx, y, ldy);
+    } else if (left > 8) {
+        allRows(narrowRows, 1, 1, (__mmask16)((1u << left) - 1), rows, inner, w, ldw, x, ldx, y, ldy);
+    } else if (left > 0) {
+        lmconv_matrix_product_avx2_narrow(rows, inner, left, w, ldw, x, ldx, y, ldy);
     }
 }
 #endif
