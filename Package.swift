@@ -39,8 +39,9 @@ let package = Package(
         // C code does not autolink a module map's `link "jpeg"`, hence the explicit linker setting.
         .target(name: "CJPEGShim", dependencies: ["SystemJPEG"], path: "Sources/CJPEGShim",
                 linkerSettings: [.linkedLibrary("jpeg")]),
-        // The codec's deterministic kernels (PortableKernels' matrix product) in C: AVX-512, AVX2 and portable
-        // paths chosen at run time, all giving the same bits (fp contraction off in every file, no FMA).
+        // The codec's deterministic kernels in C (PortableKernels' matrix product, the mixtures' logistic CDFs):
+        // AVX-512, AVX2 and portable paths chosen at run time, all giving the same bits (fp contraction off in every
+        // file, no FMA).
         .target(name: "CPortableKernels", path: "Sources/CPortableKernels"),
         // The small CPU tensor core: storage, GEMM (the only BLAS call site), masked im2col, parallel loops.
         .target(

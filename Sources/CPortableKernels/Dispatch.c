@@ -50,12 +50,49 @@ void lmconv_matrix_product(ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, c
     matrixProductOn(lmconv_kernel_best_path())(rows, inner, columns, w, ldw, x, ldx, y, ldy);
 }
 
-void lmconv_matrix_product_path(int path, ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, const float *w,
-                                ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
+/// Aborts with a message unless `path` can run here (the *_path entry points are for tests and benchmarks).
+static void requireAvailable(const char *function, int path) {
     if (!lmconv_kernel_path_available(path)) {
-        fprintf(stderr, "lmconv_matrix_product_path: kernel path %d is not available on this CPU\n", path);
+        fprintf(stderr, "%s: kernel path %d is not available on this CPU\n", function, path);
         abort();
     }
+}
+
+void lmconv_matrix_product_path(int path, ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, const float *w,
+                                ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy) {
+    requireAvailable("lmconv_matrix_product_path", path);
     if (rows <= 0 || columns <= 0) return;
     matrixProductOn(path)(rows, inner, columns, w, ldw, x, ldx, y, ldy);
+}
+
+static lmconv_logistic_component_fn logisticComponentOn(int path) {
+    switch (path) {
+#if defined(__x86_64__)
+    case LMCONV_KERNEL_PATH_AVX512: return lmconv_logistic_component_avx512;
+    case LMCONV_KERNEL_PATH_AVX2: return lmconv_logistic_component_avx2;
+#endif
+    default: return lmconv_logistic_component_portable;
+    }
+}
+
+void lmconv_logistic_component(const double *edges, ptrdiff_t count, double inverseScale, double mean,
+                               double weight, double *p, double *scratch) {
+    logisticComponentOn(lmconv_kernel_best_path())(edges, count, inverseScale, mean, weight, p, scratch);
+}
+
+void lmconv_logistic_component_path(int path, const double *edges, ptrdiff_t count, double inverseScale,
+                                    double mean, double weight, double *p, double *scratch) {
+    requireAvailable("lmconv_logistic_component_path", path);
+    logisticComponentOn(path)(edges, count, inverseScale, mean, weight, p, scratch);
+}
+
+void lmconv_logistic_cdf_path(int path, const double *z, ptrdiff_t count, double *out) {
+    requireAvailable("lmconv_logistic_cdf_path", path);
+    switch (path) {
+#if defined(__x86_64__)
+    case LMCONV_KERNEL_PATH_AVX512: lmconv_logistic_cdf_avx512(z, count, out); break;
+    case LMCONV_KERNEL_PATH_AVX2: lmconv_logistic_cdf_avx2(z, count, out); break;
+#endif
+    default: lmconv_logistic_cdf_portable(z, count, out); break;
+    }
 }

@@ -43,4 +43,20 @@ void lmconv_matrix_product(ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, c
 void lmconv_matrix_product_path(int path, ptrdiff_t rows, ptrdiff_t inner, ptrdiff_t columns, const float *w,
                                 ptrdiff_t ldw, const float *x, ptrdiff_t ldx, float *y, ptrdiff_t ldy);
 
+/// One component of a discretized logistic mixture added into the level probabilities (the inner loop of
+/// LMConv's DiscretizedLogisticMixture.probabilities): with c_i = σ(inverseScale * (edges[i] - mean)) for the
+/// `count` upper bin edges (σ exactly as PortableMath.logisticCDF computes it), p[i] += weight * (c_i - c_{i-1})
+/// (c_{-1} = 0) for i < count, then p[count] += weight * (1 - c_{count-1}). `p` has count + 1 elements; `scratch`
+/// (count doubles) receives the c_i. The edges are the vector lanes: the bits do not depend on the path.
+void lmconv_logistic_component(const double *edges, ptrdiff_t count, double inverseScale, double mean,
+                               double weight, double *p, double *scratch);
+
+/// lmconv_logistic_component on a given path (tests and benchmarks); aborts when the path is unavailable.
+void lmconv_logistic_component_path(int path, const double *edges, ptrdiff_t count, double inverseScale,
+                                    double mean, double weight, double *p, double *scratch);
+
+/// out[i] = σ(z[i]), PortableMath.logisticCDF's bits, on a given path (for the tests that compare the paths with
+/// the Swift function); aborts when the path is unavailable.
+void lmconv_logistic_cdf_path(int path, const double *z, ptrdiff_t count, double *out);
+
 #endif

@@ -1,0 +1,60 @@
+// A mixture component's CDF at the bin edges with AVX2: 4 edges a vector. See CPortableKernels.h for the contract.
+//
+// Why it gives the scalar code's bits: each lane is one edge and runs lmconv_logistic_cdf_scalar's operations in
+// its order (LogisticCDFScalar.h): the vector min, and, andnot, compare and blend give exactly the scalar ?: and
+// fabs; mul, add, sub and div are IEEE-rounded lane by lane; the exponent trick is the same 64-bit integer
+// arithmetic. No FMA: fp contraction is off for this file and the target is "avx2" without "fma".
+#pragma clang fp contract(off)
+
+#include "KernelPaths.h"
+#include "LogisticCDFScalar.h"
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define AVX2_TARGET __attribute__((target("avx2")))
+
+/// σ of 4 lanes, lane by lane lmconv_logistic_cdf_scalar.
+AVX2_TARGET static inline __m256d logisticCDF4(__m256d z) {
+    const __m256d signBit = _mm256_set1_pd(-0.0);
+    const __m256d magnitude = _mm256_andnot_pd(signBit, z);
+    // vminpd(a, b) is a < b ? a : b, so this is 40 < |z| ? 40 : |z|, the scalar code's choice in every case.
+    const __m256d t = _mm256_xor_pd(_mm256_min_pd(_mm256_set1_pd(LMCONV_CLAMP), magnitude), signBit);
+    const __m256d shifter = _mm256_set1_pd(LMCONV_SHIFTER);
+    const __m256d shifted = _mm256_add_pd(_mm256_mul_pd(t, _mm256_set1_pd(LMCONV_INVERSE_LN2)), shifter);
+    const __m256d n = _mm256_sub_pd(shifted, shifter);
+    const __m256d r = _mm256_sub_pd(_mm256_sub_pd(t, _mm256_mul_pd(n, _mm256_set1_pd(LMCONV_LN2_HIGH))),
+                                    _mm256_mul_pd(n, _mm256_set1_pd(LMCONV_LN2_LOW)));
+    __m256d p = _mm256_set1_pd(LMCONV_C11);
+#define HORNER(c) p = _mm256_add_pd(_mm256_mul_pd(p, r), _mm256_set1_pd(c))
+    HORNER(LMCONV_C10); HORNER(LMCONV_C9); HORNER(LMCONV_C8); HORNER(LMCONV_C7); HORNER(LMCONV_C6);
+    HORNER(LMCONV_C5); HORNER(LMCONV_C4); HORNER(LMCONV_C3); HORNER(0.5); HORNER(1.0); HORNER(1.0);
+#undef HORNER
+    const __m256i nBits = _mm256_sub_epi64(_mm256_castpd_si256(shifted), _mm256_castpd_si256(shifter));
+    const __m256i scaleBits = _mm256_slli_epi64(_mm256_add_epi64(nBits, _mm256_set1_epi64x(1023)), 52);
+    const __m256d e = _mm256_mul_pd(p, _mm256_castsi256_pd(scaleBits));
+    const __m256d one = _mm256_set1_pd(1.0);
+    const __m256d s = _mm256_div_pd(one, _mm256_add_pd(one, e));
+    // z >= 0 (ordered: false for NaN, as in the scalar code) picks s, otherwise e * s.
+    const __m256d nonNegative = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_GE_OQ);
+    return _mm256_blendv_pd(_mm256_mul_pd(e, s), s, nonNegative);
+}
+
+AVX2_TARGET void lmconv_logistic_component_avx2(const double *edges, ptrdiff_t count, double inverseScale,
+                                                double mean, double weight, double *p, double *scratch) {
+    const __m256d scale = _mm256_set1_pd(inverseScale), center = _mm256_set1_pd(mean);
+    ptrdiff_t i = 0;
+    for (; i + 4 <= count; i += 4) {
+        const __m256d z = _mm256_mul_pd(scale, _mm256_sub_pd(_mm256_loadu_pd(edges + i), center));
+        _mm256_storeu_pd(scratch + i, logisticCDF4(z));
+    }
+    for (; i < count; i++) scratch[i] = lmconv_logistic_cdf_scalar(inverseScale * (edges[i] - mean));
+    lmconv_add_component_differences(scratch, count, weight, p);
+}
+
+AVX2_TARGET void lmconv_logistic_cdf_avx2(const double *z, ptrdiff_t count, double *out) {
+    ptrdiff_t i = 0;
+    for (; i + 4 <= count; i += 4) _mm256_storeu_pd(out + i, logisticCDF4(_mm256_loadu_pd(z + i)));
+    for (; i < count; i++) out[i] = lmconv_logistic_cdf_scalar(z[i]);
+}
+#endif
