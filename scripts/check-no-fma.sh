@@ -26,12 +26,19 @@ EOF
 cat > "$work/Control.swift" <<'EOF'
 public func fmaControl(_ a: Double, _ b: Double, _ c: Double) -> Double { c.addingProduct(a, b) }
 EOF
+# PortableKernels.swift without its LMConvTensor import (the stubs stand in), and the C kernels' module for the
+# Swift files that call them.
+sed '/^import LMConvTensor$/d' "$arithmetic/PortableKernels.swift" > "$work/PortableKernels.swift"
+mkdir "$work/cmodule"
+printf 'module CPortableKernels {\n    header "%s"\n    export *\n}\n' "$root/Sources/CPortableKernels/include/CPortableKernels.h" \
+    > "$work/cmodule/module.modulemap"
 files=("$arithmetic/PortableMath.swift" "$arithmetic/PortableLogisticCDF.swift" "$src/FrequencyQuantization.swift" "$src/DiscretizedLogisticMixture.swift"
-       "$work/Stubs.swift" "$work/Control.swift")
+       "$work/PortableKernels.swift" "$work/Stubs.swift" "$work/Control.swift")
 fma='v?f(n)?m(add|sub)[0-9]*[sp][sd]'
 status=0
 for cpu in x86-64 haswell skylake-avx512 znver3; do
-    swiftc -O -wmo -emit-assembly -parse-as-library -module-name CodecArithmetic -target-cpu "$cpu" "${files[@]}" \
+    swiftc -O -wmo -emit-assembly -parse-as-library -module-name CodecArithmetic -target-cpu "$cpu" \
+        -I "$work/cmodule" "${files[@]}" \
         -o "$work/$cpu.s"
     # Split the assembly by function and count FMAs outside the control.
     found=$(awk -v pattern="$fma" '
@@ -60,7 +67,7 @@ for march in x86-64 haswell skylake-avx512; do
         total=$((total + $(count_fma "$x86fma" "$work/c-$march-$name.s")))
         multiplies=$((multiplies + $(grep -cE '^\s*v?mul[sp][sd]' "$work/c-$march-$name.s" || true)))
         files=$((files + 1))
-        case "$name" in MatrixProduct*|*AVX*|*Portable*)
+        case "$name" in MatrixProduct*|Logistic*)
             sed '/^#pragma clang fp contract(off)$/d' "$file" > "$work/control-$name.c"
             "$clang" -O2 -S -march="$march" -ffp-contract=fast -I"$kernels/include" -I"$kernels" "$work/control-$name.c" \
                 -o "$work/control-$march-$name.s"
@@ -71,15 +78,16 @@ for march in x86-64 haswell skylake-avx512; do
     if [ "$total" != 0 ]; then status=1; fi
     if [ "$control" = 0 ]; then echo "  the control shows no FMA: the check is broken"; status=1; fi
 done
-# arm64: the kernel files only (they include no system header, so no arm64 sysroot is needed).
+# arm64: the kernel files only, freestanding (they need only stddef.h and stdint.h, which clang has itself), so no
+# arm64 sysroot is needed.
 total=0 multiplies=0 control=0
-for file in "$kernels"/MatrixProduct*.c; do
+for file in "$kernels"/MatrixProduct*.c "$kernels"/Logistic*.c; do
     name=$(basename "$file" .c)
-    "$clang" --target=aarch64-linux-gnu -O2 -S -I"$kernels/include" -I"$kernels" "$file" -o "$work/c-arm64-$name.s"
+    "$clang" --target=aarch64-linux-gnu -ffreestanding -O2 -S -I"$kernels/include" -I"$kernels" "$file" -o "$work/c-arm64-$name.s"
     total=$((total + $(count_fma "$armfma" "$work/c-arm64-$name.s")))
     multiplies=$((multiplies + $(grep -cE '^\s*fmul\b' "$work/c-arm64-$name.s" || true)))
     sed '/^#pragma clang fp contract(off)$/d' "$file" > "$work/control-$name.c"
-    "$clang" --target=aarch64-linux-gnu -O2 -S -ffp-contract=fast -I"$kernels/include" -I"$kernels" \
+    "$clang" --target=aarch64-linux-gnu -ffreestanding -O2 -S -ffp-contract=fast -I"$kernels/include" -I"$kernels" \
         "$work/control-$name.c" -o "$work/control-arm64-$name.s"
     control=$((control + $(count_fma "$armfma" "$work/control-arm64-$name.s")))
 done
