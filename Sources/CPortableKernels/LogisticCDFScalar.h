@@ -56,16 +56,28 @@ static inline double lmconv_logistic_cdf_scalar(double z) {
     return z >= 0 ? s : e * s;
 }
 
-/// The differences step of a mixture component, after its CDF values c[0..<count] are in `cdf`:
-/// p[i] += weight * (c[i] - c[i-1]) with c[-1] = 0, then p[count] += weight * (1 - c[count-1]); the loop of
-/// DiscretizedLogisticMixture.probabilities, element by element.
-static inline void lmconv_add_component_differences(const double *cdf, ptrdiff_t count, double weight, double *p) {
-    double below = 0;
-    for (ptrdiff_t i = 0; i < count; i++) {
-        p[i] = p[i] + weight * (cdf[i] - below);
-        below = cdf[i];
+/// σ at the clamp: *low = σ(-40) and *high = σ(40), which are σ(z)'s bits for every z <= -40 and every z >= 40
+/// (such z all give t = -40 and so the same operations). Computed once by lmconv_logistic_cdf_scalar itself.
+static inline void lmconv_logistic_cdf_saturated(double *low, double *high) {
+    static uint64_t lowBits, highBits;   // their bit patterns (atomics want integers)
+    static int ready;                    // 0, then 1 once they are set (any thread may compute them: same values)
+    if (!__atomic_load_n(&ready, __ATOMIC_ACQUIRE)) {
+        __atomic_store_n(&lowBits, lmconv_double_to_bits(lmconv_logistic_cdf_scalar(-LMCONV_CLAMP)), __ATOMIC_RELAXED);
+        __atomic_store_n(&highBits, lmconv_double_to_bits(lmconv_logistic_cdf_scalar(LMCONV_CLAMP)), __ATOMIC_RELAXED);
+        __atomic_store_n(&ready, 1, __ATOMIC_RELEASE);
     }
-    p[count] = p[count] + weight * (1 - below);
+    *low = lmconv_bits_to_double(__atomic_load_n(&lowBits, __ATOMIC_RELAXED));
+    *high = lmconv_bits_to_double(__atomic_load_n(&highBits, __ATOMIC_RELAXED));
+}
+
+/// The differences step of a mixture component, after its CDF values c[0..<count] are in cdf[1...count] and
+/// cdf[0] = 0 (standing for c[-1]): p[i] += weight * (c[i] - c[i-1]) for i < count, then
+/// p[count] += weight * (1 - c[count-1]); the loop of DiscretizedLogisticMixture.probabilities, element by element
+/// from `first` on (the vector paths do the elements before it).
+static inline void lmconv_add_component_differences(const double *cdf, ptrdiff_t first, ptrdiff_t count,
+                                                    double weight, double *p) {
+    for (ptrdiff_t i = first; i < count; i++) p[i] = p[i] + weight * (cdf[i + 1] - cdf[i]);
+    p[count] = p[count] + weight * (1 - cdf[count]);
 }
 
 #endif

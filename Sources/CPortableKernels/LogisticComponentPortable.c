@@ -10,8 +10,9 @@
 
 void lmconv_logistic_component_portable(const double *edges, ptrdiff_t count, double inverseScale, double mean,
                                         double weight, double *p, double *scratch) {
-    for (ptrdiff_t i = 0; i < count; i++) scratch[i] = lmconv_logistic_cdf_scalar(inverseScale * (edges[i] - mean));
-    lmconv_add_component_differences(scratch, count, weight, p);
+    scratch[0] = 0;   // c[-1]; c[i] goes to scratch[i + 1]
+    for (ptrdiff_t i = 0; i < count; i++) scratch[i + 1] = lmconv_logistic_cdf_scalar(inverseScale * (edges[i] - mean));
+    lmconv_add_component_differences(scratch, 0, count, weight, p);
 }
 
 void lmconv_logistic_cdf_portable(const double *z, ptrdiff_t count, double *out) {

@@ -47,7 +47,8 @@ void lmconv_matrix_product_path(int path, ptrdiff_t rows, ptrdiff_t inner, ptrdi
 /// LMConv's DiscretizedLogisticMixture.probabilities): with c_i = σ(inverseScale * (edges[i] - mean)) for the
 /// `count` upper bin edges (σ exactly as PortableMath.logisticCDF computes it), p[i] += weight * (c_i - c_{i-1})
 /// (c_{-1} = 0) for i < count, then p[count] += weight * (1 - c_{count-1}). `p` has count + 1 elements; `scratch`
-/// (count doubles) receives the c_i. The edges are the vector lanes: the bits do not depend on the path.
+/// (count + 1 doubles) receives 0, c_0, ..., c_{count-1}. The edges (and levels) are the vector lanes: the bits do
+/// not depend on the path.
 void lmconv_logistic_component(const double *edges, ptrdiff_t count, double inverseScale, double mean,
                                double weight, double *p, double *scratch);
 

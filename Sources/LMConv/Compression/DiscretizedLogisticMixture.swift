@@ -50,10 +50,10 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
         var edges = [Double](repeating: 0, count: l - 1)
         for i in 0..<(l - 1) { edges[i] = Double(2 * i + 1) / denominator - 1 }
         var p = [Double](repeating: 0, count: l)
-        var cdf = [Double](repeating: 0, count: l - 1)
+        var scratch = [Double](repeating: 0, count: l)   // the C kernel's: 0, then a component's CDF at the edges
         edges.withUnsafeBufferPointer { edges in
             p.withUnsafeMutableBufferPointer { p in
-                cdf.withUnsafeMutableBufferPointer { cdf in
+                scratch.withUnsafeMutableBufferPointer { scratch in
                     for k in 0..<m {
                         let weight = weights[k] / weightSum
                         // A component of weight below 1e-15 moves no level's probability by a frequency unit (2^-24).
@@ -64,10 +64,10 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
                         // then p[i] += weight * (cdf[i] - cdf[i - 1]) and p[L - 1] += weight * (1 - cdf[L - 2]).
                         if let path {
                             lmconv_logistic_component_path(path.rawValue, edges.baseAddress!, l - 1, inverseScale,
-                                                           means[k], weight, p.baseAddress!, cdf.baseAddress!)
+                                                           means[k], weight, p.baseAddress!, scratch.baseAddress!)
                         } else {
                             lmconv_logistic_component(edges.baseAddress!, l - 1, inverseScale, means[k], weight,
-                                                      p.baseAddress!, cdf.baseAddress!)
+                                                      p.baseAddress!, scratch.baseAddress!)
                         }
                     }
                 }
