@@ -1,7 +1,8 @@
 // A mixture component's CDF at the bin edges with AVX2: 4 edges a vector. See CPortableKernels.h for the contract.
 //
 // Why it gives the scalar code's bits: each lane is one edge and runs lmconv_logistic_cdf_scalar's operations in
-// its order (LogisticCDFScalar.h): the vector min, and, andnot, compare and blend give exactly the scalar ?: and
+// its order (LogisticCDFScalar.h; the lanes of a masked last vector beyond the edges compute a σ that is never
+// stored): the vector min, and, andnot, compare and blend give exactly the scalar ?: and
 // fabs; mul, add, sub and div are IEEE-rounded lane by lane; the exponent trick is the same 64-bit integer
 // arithmetic. No FMA: fp contraction is off for this file and the target is "avx2" without "fma".
 #pragma clang fp contract(off)
@@ -13,6 +14,11 @@
 #include <immintrin.h>
 
 #define AVX2_TARGET __attribute__((target("avx2")))
+
+/// The 64-bit lanes below `count` (0 to 4) set: the mask of a partial last vector.
+AVX2_TARGET static inline __m256i firstLanes(ptrdiff_t count) {
+    return _mm256_cmpgt_epi64(_mm256_set1_epi64x(count), _mm256_setr_epi64x(0, 1, 2, 3));
+}
 
 /// σ of 4 lanes, lane by lane lmconv_logistic_cdf_scalar.
 AVX2_TARGET static inline __m256d logisticCDF4(__m256d z) {
@@ -62,7 +68,11 @@ AVX2_TARGET void lmconv_logistic_component_avx2(const double *edges, ptrdiff_t c
             _mm256_storeu_pd(cdf + i, logisticCDF4(z));
         }
     }
-    for (; i < count; i++) cdf[i] = lmconv_logistic_cdf_scalar(inverseScale * (edges[i] - mean));
+    if (i < count) {   // the last 1 to 3 edges: masked lanes (a scalar tail would cost as much as 4 vectors)
+        const __m256i tail = firstLanes(count - i);
+        const __m256d z = _mm256_mul_pd(scale, _mm256_sub_pd(_mm256_maskload_pd(edges + i, tail), center));
+        _mm256_maskstore_pd(cdf + i, tail, logisticCDF4(z));
+    }
     // p[i] += weight * (c[i] - c[i-1]), 4 levels at a time, from c[i] at scratch + i + 1 and c[i-1] at scratch + i.
     const __m256d weights = _mm256_set1_pd(weight);
     for (i = 0; i + 4 <= count; i += 4) {
@@ -75,6 +85,9 @@ AVX2_TARGET void lmconv_logistic_component_avx2(const double *edges, ptrdiff_t c
 AVX2_TARGET void lmconv_logistic_cdf_avx2(const double *z, ptrdiff_t count, double *out) {
     ptrdiff_t i = 0;
     for (; i + 4 <= count; i += 4) _mm256_storeu_pd(out + i, logisticCDF4(_mm256_loadu_pd(z + i)));
-    for (; i < count; i++) out[i] = lmconv_logistic_cdf_scalar(z[i]);
+    if (i < count) {
+        const __m256i tail = firstLanes(count - i);
+        _mm256_maskstore_pd(out + i, tail, logisticCDF4(_mm256_maskload_pd(z + i, tail)));
+    }
 }
 #endif

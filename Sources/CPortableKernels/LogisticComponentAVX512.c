@@ -2,7 +2,8 @@
 // contract.
 //
 // Why it gives the scalar code's bits: each lane is one edge and runs lmconv_logistic_cdf_scalar's operations in
-// its order (LogisticCDFScalar.h): the vector min, abs, xor, compare and blend give exactly the scalar ?: and fabs;
+// its order (LogisticCDFScalar.h; the lanes of a masked last vector beyond the edges compute a σ that is never
+// stored): the vector min, abs, xor, compare and blend give exactly the scalar ?: and fabs;
 // mul, add, sub and div are IEEE-rounded lane by lane; the exponent trick is the same 64-bit integer arithmetic.
 // No FMA: fp contraction is off for this file (AVX-512F implies FMA, so this pragma is what keeps the separate
 // roundings; scripts/check-no-fma.sh verifies the assembly).
@@ -63,7 +64,11 @@ AVX512_TARGET void lmconv_logistic_component_avx512(const double *edges, ptrdiff
             _mm512_storeu_pd(cdf + i, logisticCDF8(z));
         }
     }
-    for (; i < count; i++) cdf[i] = lmconv_logistic_cdf_scalar(inverseScale * (edges[i] - mean));
+    if (i < count) {   // the last 1 to 7 edges: masked lanes (a scalar tail would cost as much as 8 vectors)
+        const __mmask8 tail = (__mmask8)((1u << (count - i)) - 1);
+        const __m512d z = _mm512_mul_pd(scale, _mm512_sub_pd(_mm512_maskz_loadu_pd(tail, edges + i), center));
+        _mm512_mask_storeu_pd(cdf + i, tail, logisticCDF8(z));
+    }
     // p[i] += weight * (c[i] - c[i-1]), 8 levels at a time, from c[i] at scratch + i + 1 and c[i-1] at scratch + i.
     const __m512d weights = _mm512_set1_pd(weight);
     for (i = 0; i + 8 <= count; i += 8) {
@@ -76,6 +81,9 @@ AVX512_TARGET void lmconv_logistic_component_avx512(const double *edges, ptrdiff
 AVX512_TARGET void lmconv_logistic_cdf_avx512(const double *z, ptrdiff_t count, double *out) {
     ptrdiff_t i = 0;
     for (; i + 8 <= count; i += 8) _mm512_storeu_pd(out + i, logisticCDF8(_mm512_loadu_pd(z + i)));
-    for (; i < count; i++) out[i] = lmconv_logistic_cdf_scalar(z[i]);
+    if (i < count) {
+        const __mmask8 tail = (__mmask8)((1u << (count - i)) - 1);
+        _mm512_mask_storeu_pd(out + i, tail, logisticCDF8(_mm512_maskz_loadu_pd(tail, z + i)));
+    }
 }
 #endif
