@@ -39,6 +39,10 @@ let package = Package(
         // C code does not autolink a module map's `link "jpeg"`, hence the explicit linker setting.
         .target(name: "CJPEGShim", dependencies: ["SystemJPEG"], path: "Sources/CJPEGShim",
                 linkerSettings: [.linkedLibrary("jpeg")]),
+        // The codec's deterministic kernels in C (PortableKernels' matrix product, the mixtures' logistic CDFs):
+        // AVX-512, AVX2 and portable paths chosen at run time, all giving the same bits (fp contraction off in every
+        // file, no FMA).
+        .target(name: "CPortableKernels", path: "Sources/CPortableKernels"),
         // The small CPU tensor core: storage, GEMM (the only BLAS call site), masked im2col, parallel loops.
         .target(
             name: "LMConvTensor",
@@ -55,7 +59,7 @@ let package = Package(
         .target(
             name: "LMConv",
             dependencies: [
-                "LMConvTensor", "SystemZlib", "CPNGShim", "CJPEGShim", "LMConvDistributed",
+                "LMConvTensor", "CPortableKernels", "SystemZlib", "CPNGShim", "CJPEGShim", "LMConvDistributed",
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
@@ -70,7 +74,7 @@ let package = Package(
         // Shared test helpers (assertClose, finite differences, fixture loading).
         .target(name: "TestSupport", dependencies: ["LMConv", "LMConvDistributed"], path: "Sources/TestSupport"),
         .testTarget(name: "LMConvTensorTests", dependencies: ["LMConvTensor", "TestSupport"]),
-        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "LMConvDistributed", "TestSupport"]),
+        .testTarget(name: "LMConvTests", dependencies: ["LMConv", "CPortableKernels", "LMConvDistributed", "TestSupport"]),
         .testTarget(name: "LMConvToolTests", dependencies: ["LMConv", "LMConvDistributed", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import CPortableKernels
 import Foundation
 import LMConv
 import LMConvTensor
@@ -59,6 +60,65 @@ final class CompressionPortableKernelsTests: XCTestCase {
         }
     }
 
+    /// Every instruction-set path this CPU can run (AVX-512, AVX2, portable), side by side, against the scalar
+    /// sequence written out, bit for bit: ragged shapes (1 to 40 columns, so every vector tail and mask; row counts
+    /// that are not multiples of any block height; inner 1 to 300), leading dimensions wider than the matrices, and
+    /// the padding of y around the product left untouched (masked stores write nothing beyond the last column).
+    func testEveryPathEqualsTheScalarSequenceOnRaggedShapes() {
+        let paths = PortableKernels.Path.available
+        XCTAssertTrue(paths.contains(.portable))
+        XCTAssertEqual(PortableKernels.Path.best, paths.last)
+        print("PortableKernels paths available: \(paths.map(\.description).joined(separator: ", ")); best \(PortableKernels.Path.best)")
+        var shapes = 0
+        for rows in [1, 2, 3, 5, 7, 9, 13, 17, 23, 30, 46] {   // every remainder of the 6-, 8- and 12-row blocks
+            for inner in [1, 2, 3, 8, 17, 64, 129, 300] {
+                for columns in 1...40 {
+                    let ldw = inner + 3, ldx = columns + 5, ldy = columns + 2
+                    let seed = UInt64(rows * 1_000_000 + inner * 100 + columns)
+                    let w = Self.random(rows * ldw, seed: seed), x = Self.random(inner * ldx, seed: seed + 1)
+                    let y0 = Self.random((rows + 1) * ldy, seed: seed + 2)   // one more row: padding
+                    var expected = y0
+                    for o in 0..<rows {
+                        for j in 0..<columns {
+                            var a = y0[o * ldy + j]
+                            for p in 0..<inner {
+                                let product = w[o * ldw + p] * x[p * ldx + j]
+                                a = a + product
+                            }
+                            expected[o * ldy + j] = a
+                        }
+                    }
+                    for path in paths {
+                        var y = y0
+                        w.withUnsafeBufferPointer { w in
+                            x.withUnsafeBufferPointer { x in
+                                y.withUnsafeMutableBufferPointer { y in
+                                    PortableKernels.matrixProduct(
+                                        rows: rows, inner: inner, columns: columns, w: w.baseAddress!, ldw: ldw,
+                                        x: x.baseAddress!, ldx: ldx, y: y.baseAddress!, ldy: ldy, threads: 1, path: path)
+                                }
+                            }
+                        }
+                        if y.map(\.bitPattern) != expected.map(\.bitPattern) {
+                            let first = y.indices.first { y[$0].bitPattern != expected[$0].bitPattern }!
+                            XCTFail("\(path): rows \(rows), inner \(inner), columns \(columns): element \(first / ldy), \(first % ldy) is \(y[first]), expected \(expected[first])")
+                        }
+                    }
+                    shapes += 1
+                }
+            }
+        }
+        XCTAssertEqual(shapes, 11 * 8 * 40)
+    }
+
+    /// The Swift path numbers are the C header's.
+    func testPathNumbersMatchTheCHeader() {
+        XCTAssertEqual(PortableKernels.Path.portable.rawValue, LMCONV_KERNEL_PATH_PORTABLE)
+        XCTAssertEqual(PortableKernels.Path.avx2.rawValue, LMCONV_KERNEL_PATH_AVX2)
+        XCTAssertEqual(PortableKernels.Path.avx512.rawValue, LMCONV_KERNEL_PATH_AVX512)
+        XCTAssertEqual(PortableKernels.Path.allCases.count, Int(LMCONV_KERNEL_PATH_COUNT))
+    }
+
     /// Column j of a 32-image batch, of a 13-image batch and of a single image: the same bits, on 1 or 2 threads.
     func testColumnsDoNotDependOnBatchSizeOrThreads() {
         for rows in [64, 67] {
@@ -91,9 +151,11 @@ final class CompressionPortableKernelsTests: XCTestCase {
     /// the sizes are small enough to run in every test pass.
     func testSpeedAgainstBLAS() {
         let rows = 64, inner = 288
-        let w = Self.random(rows * inner, seed: 7), x = Self.random(inner * 32, seed: 8)
-        var lines = ["PortableKernels vs BLAS sgemm, OC \(rows), K \(inner), one thread: nb, portable GFLOP/s, BLAS GFLOP/s"]
-        for nb in [1, 2, 4, 8, 13, 16, 32] {
+        let w = Self.random(rows * inner, seed: 7), x = Self.random(inner * 64, seed: 8)
+        let paths = PortableKernels.Path.available
+        var lines = ["PortableKernels vs BLAS sgemm, OC \(rows), K \(inner), one thread: nb, GFLOP/s of "
+                     + paths.map(\.description).joined(separator: ", ") + ", BLAS"]
+        for nb in [1, 2, 4, 8, 13, 16, 32, 50] {
             var y = [Float](repeating: 0, count: rows * nb)
             let flops = Double(2 * rows * inner * nb)
             // Best of 3 runs of at least 10 ms each (bounded time in debug builds too).
@@ -111,12 +173,15 @@ final class CompressionPortableKernelsTests: XCTestCase {
                 }
                 return flops / best   // FLOP per ns = GFLOP/s
             }
-            let portable = w.withUnsafeBufferPointer { w in
-                x.withUnsafeBufferPointer { x in
-                    y.withUnsafeMutableBufferPointer { y in
-                        time {
-                            PortableKernels.matrixProduct(rows: rows, inner: inner, columns: nb, w: w.baseAddress!, ldw: inner,
-                                                          x: x.baseAddress!, ldx: 32, y: y.baseAddress!, ldy: nb, threads: 1)
+            let portable = paths.map { path in
+                w.withUnsafeBufferPointer { w in
+                    x.withUnsafeBufferPointer { x in
+                        y.withUnsafeMutableBufferPointer { y in
+                            time {
+                                PortableKernels.matrixProduct(rows: rows, inner: inner, columns: nb, w: w.baseAddress!,
+                                                              ldw: inner, x: x.baseAddress!, ldx: 64, y: y.baseAddress!,
+                                                              ldy: nb, threads: 1, path: path)
+                            }
                         }
                     }
                 }
@@ -126,13 +191,14 @@ final class CompressionPortableKernelsTests: XCTestCase {
                     y.withUnsafeMutableBufferPointer { y in
                         time {
                             singleThreadedGEMM(transposeA: .none, transposeB: .none, m: rows, n: nb, k: inner, alpha: 1,
-                                               a: w.baseAddress!, lda: inner, b: x.baseAddress!, ldb: 32, beta: 1,
+                                               a: w.baseAddress!, lda: inner, b: x.baseAddress!, ldb: 64, beta: 1,
                                                c: y.baseAddress!, ldc: nb)
                         }
                     }
                 }
             }
-            lines.append(String(format: "  nb %2d: %6.2f  %6.2f", nb, portable, blas))
+            lines.append(String(format: "  nb %2d:", nb) + portable.map { String(format: " %6.2f", $0) }.joined()
+                         + String(format: "  %6.2f", blas))
         }
         print(lines.joined(separator: "\n"))
     }

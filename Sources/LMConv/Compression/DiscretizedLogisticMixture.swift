@@ -1,3 +1,5 @@
+import CPortableKernels
+
 /// One sub-pixel's mixture of discretized logistics over L levels (SPEC section 6), as the codec needs it: the
 /// probability of every level, computed with ``PortableMath`` in a fixed order so that encoder and decoder agree
 /// to the bit.
@@ -27,7 +29,12 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
     }
 
     /// P(level) for every level (L values, summing to 1 up to rounding).
-    public func probabilities() -> [Double] {
+    public func probabilities() -> [Double] { probabilities(path: nil) }
+
+    /// ``probabilities()`` on a given instruction-set path of the C kernels (tests and benchmarks: every path gives
+    /// the same bits); nil for the fastest available. `path` must be available.
+    public func probabilities(path: PortableKernels.Path?) -> [Double] {
+        precondition(path?.isAvailable ?? true, "mixture: the \(path!) path is not available on this CPU")
         let m = logits.count, l = levels
         // Mixture weights: softmax with the maximum subtracted.
         var largest = -Double.infinity
@@ -43,21 +50,28 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
         var edges = [Double](repeating: 0, count: l - 1)
         for i in 0..<(l - 1) { edges[i] = Double(2 * i + 1) / denominator - 1 }
         var p = [Double](repeating: 0, count: l)
-        var cdf = [Double](repeating: 0, count: l - 1)
-        for k in 0..<m {
-            let weight = weights[k] / weightSum
-            // A component of weight below 1e-15 moves no level's probability by a frequency unit (2^-24).
-            if weight < 1e-15 { continue }
-            let inverseScale = PortableMath.exp(-Swift.max(logScales[k], -7))
-            let mean = means[k]
-            // The component's CDF at every upper edge (a loop the compiler vectorises), then the differences.
-            for i in 0..<(l - 1) { cdf[i] = PortableMath.logisticCDF(inverseScale * (edges[i] - mean)) }
-            var below = 0.0   // the component's CDF at the lower edge of the current level
-            for i in 0..<(l - 1) {
-                p[i] += weight * (cdf[i] - below)
-                below = cdf[i]
+        var scratch = [Double](repeating: 0, count: l)   // the C kernel's: 0, then a component's CDF at the edges
+        edges.withUnsafeBufferPointer { edges in
+            p.withUnsafeMutableBufferPointer { p in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    for k in 0..<m {
+                        let weight = weights[k] / weightSum
+                        // A component of weight below 1e-15 moves no level's probability by a frequency unit (2^-24).
+                        if weight < 1e-15 { continue }
+                        let inverseScale = PortableMath.exp(-Swift.max(logScales[k], -7))
+                        // In C, vectorised across the edges (CPortableKernels, the same bits on every path): for
+                        // every edge, the component's CDF PortableMath.logisticCDF(inverseScale * (edge - mean)),
+                        // then p[i] += weight * (cdf[i] - cdf[i - 1]) and p[L - 1] += weight * (1 - cdf[L - 2]).
+                        if let path {
+                            lmconv_logistic_component_path(path.rawValue, edges.baseAddress!, l - 1, inverseScale,
+                                                           means[k], weight, p.baseAddress!, scratch.baseAddress!)
+                        } else {
+                            lmconv_logistic_component(edges.baseAddress!, l - 1, inverseScale, means[k], weight,
+                                                      p.baseAddress!, scratch.baseAddress!)
+                        }
+                    }
+                }
             }
-            p[l - 1] += weight * (1 - below)
         }
         return p
     }
