@@ -47,22 +47,20 @@ parameters() {
 }
 
 # time_step NAME ARGS...: one measurement of the seconds a training step of BATCH images takes this model on this
-# machine (the time of 12 steps minus that of 2, so that loading the data and starting the process cancel out, over
-# 10), appended to RUNS/NAME.timings. Nothing once NAME's steps are recorded, or with --quick. The tables call it for
+# machine: the throughput lmconv train reports for steps 11 to 20 of a short run (the first 10 include the warm-up),
+# appended to RUNS/NAME.timings. Nothing once NAME's steps are recorded, or with --quick. The tables call it for
 # their models in interleaved rounds (A B C A B C ...) and train() takes each model's fastest round: on a machine
-# shared with other work a single timing can be several times too slow, and interleaving gives the models of one
-# table the same conditions.
+# shared with other work a timing can only come out too slow, by up to several times, and interleaving gives the
+# models of one table the same conditions.
 time_step() {
     local name=$1; shift
     [ -n "$QUICK" ] || [ -f "$RUNS/$name.steps" ] && return 0
-    local dir t0 t1 t2; dir=$(mktemp -d)
-    t0=$(date +%s.%N)
-    "$LMCONV" train "$@" --steps 2 --batch-size "$BATCH" --output "$dir/short" > /dev/null 2>&1
-    t1=$(date +%s.%N)
-    "$LMCONV" train "$@" --steps 12 --batch-size "$BATCH" --output "$dir/long" > /dev/null 2>&1
-    t2=$(date +%s.%N)
+    local dir rate; dir=$(mktemp -d)
+    "$LMCONV" train "$@" --steps 20 --batch-size "$BATCH" --output "$dir/run" > /dev/null 2>&1
+    rate=$(grep '"step":20[,}]' "$dir/run/metrics.jsonl" | grep -o '"images_per_s":[0-9.e]*' | cut -d: -f2)
     rm -rf "$dir"
-    echo "(($t2 - $t1) - ($t1 - $t0)) / 10" | bc -l >> "$RUNS/$name.timings"
+    [ -n "$rate" ] || { echo "error: timing $name: no throughput for steps 11 to 20 in its metrics" >&2; return 1; }
+    echo "$BATCH / $rate" | bc -l >> "$RUNS/$name.timings"
 }
 
 # time_rounds N NAME:ARRAY...: N interleaved rounds of time_step over the named models, each with the arguments in
