@@ -46,21 +46,22 @@ parameters() {
     rm -rf "$dir"
 }
 
-# time_step NAME ARGS...: one measurement of the seconds a training step of BATCH images takes this model on this
-# machine: the throughput lmconv train reports for steps 11 to 20 of a short run (the first 10 include the warm-up),
-# appended to RUNS/NAME.timings. Nothing once NAME's steps are recorded, or with --quick. The tables call it for
-# their models in interleaved rounds (A B C A B C ...) and train() takes each model's fastest round: on a machine
-# shared with other work a timing can only come out too slow, by up to several times, and interleaving gives the
-# models of one table the same conditions.
+# time_step NAME ARGS...: measurements of the wall-clock seconds a training step of BATCH images takes this model on
+# this machine: the throughput lmconv train reports for steps 11 to 20 and 21 to 30 of a short run (the first 10
+# include the warm-up), appended to RUNS/NAME.timings. Nothing once NAME's steps are recorded, or with --quick. The
+# tables call it for their models in interleaved rounds (A B C A B C ...) and train() takes each model's fastest
+# window: on a machine shared with other work a window can only come out too slow (seen here: 2x within minutes),
+# and interleaving gives the models of one table the same conditions. (Processor time would be steadier but is not
+# the budget: the two networks use a second core very differently.)
 time_step() {
     local name=$1; shift
     [ -n "$QUICK" ] || [ -f "$RUNS/$name.steps" ] && return 0
-    local dir rate; dir=$(mktemp -d)
-    "$LMCONV" train "$@" --steps 20 --batch-size "$BATCH" --output "$dir/run" > /dev/null 2>&1
-    rate=$(grep '"step":20[,}]' "$dir/run/metrics.jsonl" | grep -o '"images_per_s":[0-9.e]*' | cut -d: -f2)
+    local dir rates; dir=$(mktemp -d)
+    "$LMCONV" train "$@" --steps 30 --batch-size "$BATCH" --output "$dir/run" > /dev/null 2>&1
+    rates=$(grep -E '"step":(20|30)[,}]' "$dir/run/metrics.jsonl" | grep -o '"images_per_s":[0-9.e]*' | cut -d: -f2)
     rm -rf "$dir"
-    [ -n "$rate" ] || { echo "error: timing $name: no throughput for steps 11 to 20 in its metrics" >&2; return 1; }
-    echo "$BATCH / $rate" | bc -l >> "$RUNS/$name.timings"
+    [ -n "$rates" ] || { echo "error: timing $name: no throughput for steps 11 to 30 in its metrics" >&2; return 1; }
+    for rate in $rates; do echo "$BATCH / $rate" | bc -l >> "$RUNS/$name.timings"; done
 }
 
 # time_rounds N NAME:ARRAY...: N interleaved rounds of time_step over the named models, each with the arguments in
