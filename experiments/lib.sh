@@ -56,7 +56,7 @@ parameters() {
 time_step() {
     local name=$1; shift
     [ -n "$QUICK" ] || [ -f "$RUNS/$name.steps" ] && return 0
-    local dir rates; dir=$(mktemp -d)
+    local dir rates rate; dir=$(mktemp -d)
     "$LMCONV" train "$@" --steps 30 --batch-size "$BATCH" --output "$dir/run" > /dev/null 2>&1
     rates=$(grep -E '"step":(20|30)[,}]' "$dir/run/metrics.jsonl" | grep -o '"images_per_s":[0-9.e]*' | cut -d: -f2)
     rm -rf "$dir"

@@ -45,10 +45,7 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
             weights[k] = PortableMath.exp(logits[k] - largest)
             weightSum += weights[k]
         }
-        // Upper edge of level i: x_i + h = (2i + 1) / (L - 1) - 1.
-        let denominator = Double(l - 1)
-        var edges = [Double](repeating: 0, count: l - 1)
-        for i in 0..<(l - 1) { edges[i] = Double(2 * i + 1) / denominator - 1 }
+        let edges = Self.upperEdges(levels: l)
         var p = [Double](repeating: 0, count: l)
         var scratch = [Double](repeating: 0, count: l)   // the C kernel's: 0, then a component's CDF at the edges
         edges.withUnsafeBufferPointer { edges in
@@ -96,5 +93,18 @@ public struct DiscretizedLogisticMixture: Equatable, Sendable {
             result = result + PortableMath.tanh(coefficientPreActivations[j]) * previousValues[j]
         }
         return result
+    }
+
+    /// The upper edge of every level but the last, x_i + h = (2i + 1) / (L - 1) - 1: a table per n-bit level count,
+    /// computed once (not per sub-pixel), other counts on demand.
+    static func upperEdges(levels l: Int) -> [Double] {
+        l > 0 && l <= 256 && l.nonzeroBitCount == 1 ? edgeTables[l.trailingZeroBitCount] : computeUpperEdges(levels: l)
+    }
+
+    private static let edgeTables: [[Double]] = (0...8).map { computeUpperEdges(levels: 1 << $0) }
+
+    private static func computeUpperEdges(levels l: Int) -> [Double] {
+        let denominator = Double(l - 1)
+        return (0..<Swift.max(0, l - 1)).map { Double(2 * $0 + 1) / denominator - 1 }
     }
 }
