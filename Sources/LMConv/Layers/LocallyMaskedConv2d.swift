@@ -222,7 +222,7 @@ extension LocallyMaskedConv2d {
                 if nb == B {
                     dst.update(from: src, count: C * B)
                 } else {
-                    for c in 0..<C { (dst + c * nb).update(from: src + c * B, count: nb) }
+                    for c in 0..<C { copyShortRun(to: dst + c * nb, from: src + c * B, count: nb) }
                 }
             } else {
                 for c in 0..<C {

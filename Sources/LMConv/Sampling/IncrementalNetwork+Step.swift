@@ -152,7 +152,7 @@ extension IncrementalNetwork {
             }
         } else {
             let base = maps[slot.map] + q * F * B + b0
-            for c in 0..<F { (u + c * nb).update(from: base + c * B, count: nb) }
+            for c in 0..<F { copyShortRun(to: u + c * nb, from: base + c * B, count: nb) }
         }
     }
 
@@ -162,7 +162,7 @@ extension IncrementalNetwork {
         let F = filters, B = batch
         if slot.concatELU {
             let base = maps[slot.map] + q * 2 * F * B + b0
-            for c in 0..<(2 * F) { (y + c * nb).update(from: base + c * B, count: nb) }
+            for c in 0..<(2 * F) { copyShortRun(to: y + c * nb, from: base + c * B, count: nb) }
         } else {
             let base = maps[slot.map] + q * F * B + b0
             for c in 0..<F {
@@ -180,7 +180,7 @@ extension IncrementalNetwork {
         } else {
             let F = filters, B = batch
             let base = maps[slot.map] + q * F * B + b0
-            for c in 0..<F { (base + c * B).update(from: u + c * nb, count: nb) }
+            for c in 0..<F { copyShortRun(to: base + c * B, from: u + c * nb, count: nb) }
         }
     }
 
@@ -194,4 +194,11 @@ extension IncrementalNetwork {
             for i in 0..<nb { (positive[i], negative[i]) = concatELUPair(from[i]) }
         }
     }
+}
+
+/// Copies `count` floats, a few dozen at most here (one image chunk's values of a channel): an inlined loop the
+/// compiler vectorises, where a call to memmove costs more than the copy.
+@inline(__always)
+func copyShortRun(to destination: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, count: Int) {
+    for i in 0..<count { destination[i] = source[i] }
 }

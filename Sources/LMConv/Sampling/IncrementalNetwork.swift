@@ -60,8 +60,11 @@ final class IncrementalNetwork {
         }
     }
 
-    /// Most images per chunk in the `batchChunks` mode; output-row parts in the `rowChunks` mode.
-    static let imagesPerChunk = 8
+    /// Most images per chunk in the `batchChunks` mode: 8 for the fast arithmetic (BLAS's result for an image may
+    /// depend on the GEMM's width, so the chunks stay as they were), 32 for the portable one, whose every column is
+    /// computed alone: wider chunks read each step's weights (2 MB for F 32) fewer times and run the per-location
+    /// loops over more images at once. Output-row parts in the `rowChunks` mode.
+    static func imagesPerChunk(_ arithmetic: StepArithmetic) -> Int { arithmetic == .portable ? 32 : 8 }
     static let rowChunks = 4
     /// Locations per GEMM in ``prefill(_:)``.
     static let prefillTile = 32
@@ -170,8 +173,9 @@ final class IncrementalNetwork {
     var featureBytes: Int { mapChannels.reduce(0, +) * height * width * batch * MemoryLayout<Float>.size }
 
     /// Image chunks of a step in the `batchChunks` mode, fixed by the batch size alone: at least two (so two cores
-    /// share a step), and chunks of at most ``imagesPerChunk`` images.
+    /// share a step), and chunks of at most ``imagesPerChunk(_:)`` images.
     var batchChunks: Int {
-        threading == .batchChunks ? max(min(batch, 2), (batch + Self.imagesPerChunk - 1) / Self.imagesPerChunk) : 1
+        let perChunk = Self.imagesPerChunk(arithmetic)
+        return threading == .batchChunks ? max(min(batch, 2), (batch + perChunk - 1) / perChunk) : 1
     }
 }
