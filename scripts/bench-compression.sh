@@ -10,6 +10,8 @@
 # the first PER_FILE images, one .lmc per image. Bits per pixel = 8 x bytes / (images x 28 x 28). Speeds: images per second of a whole set
 # (lmconv: one process; the others: one process per image, as they are used), and the latency of one image.
 #
+# lmconv is also measured trying ORDERS orders per image (default 4; ORDERS=1 skips it).
+#
 # Usage: bash scripts/bench-compression.sh            (N=1000 N_MNIST=5000 PER_FILE=100; about an hour on 2 cores)
 #        QUICK=1 bash scripts/bench-compression.sh    (N=20: a few minutes, proves the script works)
 # Writes runs/bench-compression/results.md (OUT=...) and prints it.
@@ -79,6 +81,20 @@ bench_set() {   # bench_set SLUG NAME SOURCE SKIP COUNT MODEL
     lat_enc=$(seconds "$t0" "$t1"); lat_dec=$(seconds "$t1" "$t2")
     echo "| $name | lmconv, one file ($model_used) | **$(fmt "$bpp")** | $(fmt "$enc" 1) | $(fmt "$dec" 1) | $(fmt "$lat_enc" 2) / $(fmt "$lat_dec" 2) | coded $(fmt "$coded"), ideal $(fmt "$ideal"); $(field streams) streams, each $(fmt "$(field excess_bytes_per_stream)" 2) bytes above ideal |" >> "$results"
     echo "| $name | lmconv, per file | $(fmt "$(echo "8 * $per_bytes / ($PER_FILE * 784)" | bc -l)") | | | | first $PER_FILE images |" >> "$results"
+    # lmconv trying ORDERS orders per image (one file; encoding costs ORDERS passes, decoding one).
+    if [ "${ORDERS:-4}" -gt 1 ]; then
+        t0=$(now)
+        "$LMCONV" compress "$source" --skip "$skip" --limit "$count" --orders "${ORDERS:-4}" --output "$dir/orders.lmc" \
+            --json "${model_args[@]}" > "$dir/compress-orders.json"
+        t1=$(now)
+        "$LMCONV" decompress "$dir/orders.lmc" --output "$dir/orders-png" "${model_args[@]}" > /dev/null
+        t2=$(now)
+        cmp -s <(cat "$dir"/png/*.png | sha256sum) <(cat "$dir"/orders-png/*.png | sha256sum) \
+            || { echo "error: $dir/orders.lmc does not decode to the images of $dir/all.lmc" >&2; exit 1; }
+        json=$(cat "$dir/compress-orders.json")
+        echo "| $name | lmconv, one file, --orders ${ORDERS:-4} | **$(fmt "$(field bits_per_pixel)")** | $(fmt "$(echo "$count / $(seconds "$t0" "$t1")" | bc -l)" 1) | $(fmt "$(echo "$count / $(seconds "$t1" "$t2")" | bc -l)" 1) | | coded $(fmt "$(field coded_bits_per_pixel)") |" >> "$results"
+        rm -rf "$dir/orders-png"
+    fi
     # The other codecs: each image its own file, one process per image.
     other() {   # other LABEL EXT ENCODE-CMD DECODE-CMD (with IN, OUT, DEC placeholders)
         local label=$1 ext=$2 encode=$3 decode=$4 bytes=0 te td

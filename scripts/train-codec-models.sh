@@ -2,7 +2,10 @@
 # Trains (or resumes) the two models the codec will ship (issue: lmconv compress): an 8-bit grayscale and a binary
 # model of Fashion-MNIST's training images. Runs for hours on 2 cores; stop it at any time and run it again: each run
 # resumes exactly from its last.safetensors (checkpoints every 100 steps). docs/RUNS.md records what ran.
-# Usage: bash scripts/train-codec-models.sh [gray|binary|both] (default both, one after the other).
+# Machines do not outlive a session: `bash scripts/train-codec-models.sh save` copies each run's checkpoint (with the
+# Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
+# fresh machine continues from there.
+# Usage: bash scripts/train-codec-models.sh [gray|binary|both|save] (default both, one after the other).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/codec}
@@ -27,8 +30,15 @@ PY
     echo "$file"
 }
 
-run() {   # run NAME ARGS...: a new run, or the resumption of the existing one
+SAVED=checkpoints/codec   # each run as the last session left it, in git: machines do not outlive a session
+
+run() {   # run NAME ARGS...: a new run, or the resumption of the existing one (or of the saved one)
     local name=$1; shift
+    if [ ! -f "$OUT/$name/last.safetensors" ] && [ -f "$SAVED/$name/last.safetensors" ]; then
+        mkdir -p "$OUT/$name"
+        cp "$SAVED/$name/last.safetensors" "$SAVED/$name/metrics.jsonl" "$SAVED/$name/run.json" "$OUT/$name/"
+        echo "continuing $name from $SAVED/$name (step $(grep -o '"step":[0-9]*' "$OUT/$name/metrics.jsonl" | tail -n 1 | cut -d: -f2) logged)"
+    fi
     if [ -f "$OUT/$name/last.safetensors" ]; then
         "$LMCONV" train --resume --output "$OUT/$name"
     else
@@ -36,7 +46,18 @@ run() {   # run NAME ARGS...: a new run, or the resumption of the existing one
     fi
 }
 
+save() {   # save NAME: the run's checkpoint, metrics and run.json into SAVED/NAME (each file atomically)
+    local name=$1 file
+    [ -f "$OUT/$name/last.safetensors" ] || return 0
+    mkdir -p "$SAVED/$name"
+    for file in last.safetensors metrics.jsonl run.json; do
+        cp "$OUT/$name/$file" "$SAVED/$name/$file.tmp" && sync "$SAVED/$name/$file.tmp" && mv "$SAVED/$name/$file.tmp" "$SAVED/$name/$file"
+    done
+    echo "saved $OUT/$name into $SAVED/$name (commit it)"
+}
+
 what=${1:-both}
+if [ "$what" = save ]; then save gray; save binary; exit 0; fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
     run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10
 fi
