@@ -96,3 +96,22 @@ void lmconv_logistic_cdf_path(int path, const double *z, ptrdiff_t count, double
     default: lmconv_logistic_cdf_portable(z, count, out); break;
     }
 }
+
+static lmconv_gate_sigmoid_fn gateSigmoidOn(int path) {
+    switch (path) {
+#if defined(__x86_64__)
+    case LMCONV_KERNEL_PATH_AVX512: return lmconv_gate_sigmoid_avx512;
+    case LMCONV_KERNEL_PATH_AVX2: return lmconv_gate_sigmoid_avx2;
+#endif
+    default: return lmconv_gate_sigmoid_portable;
+    }
+}
+
+void lmconv_gate_sigmoid(float *x, ptrdiff_t count) {
+    if (count > 0) gateSigmoidOn(lmconv_kernel_best_path())(x, count);
+}
+
+void lmconv_gate_sigmoid_path(int path, float *x, ptrdiff_t count) {
+    requireAvailable("lmconv_gate_sigmoid_path", path);
+    if (count > 0) gateSigmoidOn(path)(x, count);
+}

@@ -13,6 +13,11 @@ typedef void (*lmconv_matrix_product_fn)(ptrdiff_t rows, ptrdiff_t inner, ptrdif
 typedef void (*lmconv_logistic_component_fn)(const double *edges, ptrdiff_t count, double inverseScale, double mean,
                                              double weight, double *p, double *scratch);
 typedef void (*lmconv_logistic_cdf_fn)(const double *z, ptrdiff_t count, double *out);
+/// The signature of the gate sigmoid's paths (see lmconv_gate_sigmoid).
+typedef void (*lmconv_gate_sigmoid_fn)(float *x, ptrdiff_t count);
+
+// GateSigmoid.c
+void lmconv_gate_sigmoid_portable(float *x, ptrdiff_t count);
 
 // LogisticComponentPortable.c
 void lmconv_logistic_component_portable(const double *edges, ptrdiff_t count, double inverseScale, double mean,
@@ -41,6 +46,9 @@ void lmconv_logistic_cdf_avx2(const double *z, ptrdiff_t count, double *out);
 void lmconv_logistic_component_avx512(const double *edges, ptrdiff_t count, double inverseScale, double mean,
                                       double weight, double *p, double *scratch);
 void lmconv_logistic_cdf_avx512(const double *z, ptrdiff_t count, double *out);
+// GateSigmoid.c
+void lmconv_gate_sigmoid_avx2(float *x, ptrdiff_t count);
+void lmconv_gate_sigmoid_avx512(float *x, ptrdiff_t count);
 #endif
 
 #endif

@@ -60,4 +60,11 @@ void lmconv_logistic_component_path(int path, const double *edges, ptrdiff_t cou
 /// the Swift function); aborts when the path is unavailable.
 void lmconv_logistic_cdf_path(int path, const double *z, ptrdiff_t count, double *out);
 
+/// x[i] = σ(x[i]) in place for `count` floats, exactly Float(PortableMath.sigmoid(Double(x[i]))) (the gated
+/// resnets' gate in the codec's arithmetic). Elements are the vector lanes: the bits do not depend on the path.
+void lmconv_gate_sigmoid(float *x, ptrdiff_t count);
+
+/// lmconv_gate_sigmoid on a given path (tests and benchmarks); aborts when the path is unavailable.
+void lmconv_gate_sigmoid_path(int path, float *x, ptrdiff_t count);
+
 #endif

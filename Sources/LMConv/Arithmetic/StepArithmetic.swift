@@ -33,11 +33,11 @@ func stepMatrixProduct(_ arithmetic: StepArithmetic, m: Int, n: Int, k: Int,
     }
 }
 
-/// σ(x) in `arithmetic`.
+/// x[i] = σ(x[i]) for `count` floats in `arithmetic` (the portable one: PortableMath.sigmoid's bits, vectorised in C).
 @inline(__always)
-func stepSigmoid(_ arithmetic: StepArithmetic, _ x: Float) -> Float {
+func stepSigmoids(_ arithmetic: StepArithmetic, _ x: UnsafeMutablePointer<Float>, count: Int) {
     switch arithmetic {
-    case .fast: return sigmoid(x)
-    case .portable: return PortableMath.sigmoid(x)
+    case .fast: for i in 0..<count { x[i] = sigmoid(x[i]) }
+    case .portable: PortableKernels.sigmoid(x, count: count)
     }
 }

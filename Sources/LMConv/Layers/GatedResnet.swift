@@ -159,6 +159,7 @@ extension GatedResnet {
                          statistics: UnsafeMutablePointer<Float>, arithmetic: StepArithmetic = .fast) {
         normalizationStep(normalization, h, channels: F, nb: nb, inverseCount: inverseCount, statistics: statistics)
         let gate = h + F * nb
-        for i in 0..<(F * nb) { output[i] += h[i] * stepSigmoid(arithmetic, gate[i]) }
+        stepSigmoids(arithmetic, gate, count: F * nb)   // in place: the gate is not needed afterwards
+        for i in 0..<(F * nb) { output[i] += h[i] * gate[i] }
     }
 }
