@@ -195,10 +195,3 @@ extension IncrementalNetwork {
         }
     }
 }
-
-/// Copies `count` floats, a few dozen at most here (one image chunk's values of a channel): an inlined loop the
-/// compiler vectorises, where a call to memmove costs more than the copy.
-@inline(__always)
-func copyShortRun(to destination: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, count: Int) {
-    for i in 0..<count { destination[i] = source[i] }
-}
