@@ -81,7 +81,7 @@ done
 # arm64: the kernel files only, freestanding (they need only stddef.h and stdint.h, which clang has itself), so no
 # arm64 sysroot is needed.
 total=0 multiplies=0 control=0
-for file in "$kernels"/MatrixProduct*.c "$kernels"/Logistic*.c "$kernels"/GateSigmoid.c; do
+for file in "$kernels"/MatrixProduct*.c "$kernels"/Logistic*.c "$kernels"/GateSigmoid.c "$kernels"/FrequencyQuantization.c; do
     name=$(basename "$file" .c)
     "$clang" --target=aarch64-linux-gnu -ffreestanding -O2 -S -I"$kernels/include" -I"$kernels" "$file" -o "$work/c-arm64-$name.s"
     total=$((total + $(count_fma "$armfma" "$work/c-arm64-$name.s")))

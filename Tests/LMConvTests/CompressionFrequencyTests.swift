@@ -155,6 +155,58 @@ final class CompressionFrequencyTests: XCTestCase {
 
     static let pinnedCRC: UInt32 = 2_841_287_245
 
+    /// quantizeFrequencies as it was written in Swift before it moved to C: the reference the C code must match.
+    static func swiftQuantize(_ probabilities: [Double], precisionBits: Int) -> [UInt32] {
+        let n = probabilities.count, total = 1 << precisionBits
+        var weights = probabilities.map { $0.isFinite && $0 > 0 ? $0 : 0 }
+        var largest = 0.0
+        for w in weights where w > largest { largest = w }
+        if largest > 0 {
+            for i in 0..<n { weights[i] = weights[i] / largest }
+        } else {
+            weights = [Double](repeating: 1, count: n)
+        }
+        var sum = 0.0
+        for w in weights { sum += w }
+        let spare = Double(total - n), scale = spare / sum
+        var frequencies = [UInt32](repeating: 1, count: n)
+        var assigned = 0, most = 0
+        for i in 0..<n {
+            frequencies[i] = 1 + UInt32(Swift.min((weights[i] * scale).rounded(.down), spare))
+            assigned += Int(frequencies[i])
+            if frequencies[i] > frequencies[most] { most = i }
+        }
+        frequencies[most] = UInt32(Int(frequencies[most]) + total - assigned)
+        return frequencies
+    }
+
+    /// The C quantizer gives the Swift reference's frequencies: mixtures' probabilities, random weights of every
+    /// scale, ties, zeros, negative, NaN and infinite entries, one level, and every precision the coder could use.
+    func testQuantizationMatchesTheSwiftReference() {
+        var rng = Xoshiro256(seed: 11)
+        var cases: [([Double], Int)] = [([1], 24), ([0], 24), ([.nan, .infinity, -1], 24), ([0.5, 0.5], 1),
+                                        ([1, 1, 1, 1], 2), ([1e-300, 1e300, 0], 24), ([3, 3, 1], 31)]
+        for trial in 0..<400 {
+            let n = [2, 4, 32, 256, 255, 7][trial % 6]
+            var p = (0..<n).map { _ in exp(Double(rng.nextNormal()) * [1, 5, 30][trial % 3]) }
+            if trial % 5 == 0 { p[trial % n] = [.nan, -.infinity, .infinity, -2, 0][(trial / 5) % 5] }
+            if trial % 7 == 0 { for i in stride(from: 0, to: n, by: 2) { p[i] = p[0] } }   // ties
+            cases.append((p, [24, 16, 12, 31][trial % 4]))
+        }
+        for _ in 0..<200 {
+            let mixture = DiscretizedLogisticMixture(
+                logits: (0..<10).map { _ in Double(rng.nextNormal()) }, means: (0..<10).map { _ in Double(rng.nextNormal()) * 0.6 },
+                logScales: (0..<10).map { _ in Double(rng.nextUniform()) * 7 - 7 }, levels: 256)
+            cases.append((mixture.probabilities(), 24))
+        }
+        for (p, bits) in cases {
+            let expected = Self.swiftQuantize(p, precisionBits: bits)
+            let got = quantizeFrequencies(probabilities: p, precisionBits: bits)
+            XCTAssertEqual(got, expected, "\(p.count) levels at \(bits) bits: \(p.prefix(4))...")
+            XCTAssertEqual(got.reduce(0) { $0 + Int($1) }, 1 << bits)
+        }
+    }
+
     /// Prints what one sub-pixel's table costs (256 levels, 10 components: 2550 sigmoids).
     func testMixtureFrequencySpeed() {
         var rng = Xoshiro256(seed: 7)

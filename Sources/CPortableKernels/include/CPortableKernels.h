@@ -14,6 +14,7 @@
 #define CPORTABLEKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /// The kernel paths, for lmconv_kernel_path_available and the *_path functions.
 /// Plain C and clang vector extensions (4 floats: SSE2 on x86-64, NEON on arm64): runs everywhere.
@@ -63,6 +64,12 @@ void lmconv_logistic_cdf_path(int path, const double *z, ptrdiff_t count, double
 /// x[i] = σ(x[i]) in place for `count` floats, exactly Float(PortableMath.sigmoid(Double(x[i]))) (the gated
 /// resnets' gate in the codec's arithmetic). Elements are the vector lanes: the bits do not depend on the path.
 void lmconv_gate_sigmoid(float *x, ptrdiff_t count);
+
+/// rANS frequencies of n >= 1 levels from their probabilities, summing to exactly 2^precisionBits (1...31,
+/// n <= 2^precisionBits), every level at least 1: LMConv's quantizeFrequencies (its documentation states the rule),
+/// the same operations in the same order. `weights` is scratch of n doubles; `frequencies` receives n values.
+void lmconv_quantize_frequencies(const double *probabilities, ptrdiff_t n, int precisionBits, double *weights,
+                                 uint32_t *frequencies);
 
 /// lmconv_gate_sigmoid on a given path (tests and benchmarks); aborts when the path is unavailable.
 void lmconv_gate_sigmoid_path(int path, float *x, ptrdiff_t count);

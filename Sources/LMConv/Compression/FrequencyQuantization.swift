@@ -1,3 +1,5 @@
+import CPortableKernels
+
 // From probabilities to rANS frequencies, deterministically: IEEE double arithmetic in a fixed order, floor, and
 // integer corrections, so encoder and decoder get the same table from the same probabilities on every machine.
 
@@ -15,34 +17,17 @@ public func quantizeFrequencies(probabilities: [Double], precisionBits: Int = RA
     let n = probabilities.count
     precondition(n >= 1 && precisionBits >= 1 && precisionBits <= 31 && n <= 1 << precisionBits,
                  "quantizeFrequencies: \(n) levels do not fit \(precisionBits) bits of precision")
-    let total = 1 << precisionBits
-    // Weights scaled by their maximum first, so that the sum cannot overflow.
-    var weights = probabilities.map { $0.isFinite && $0 > 0 ? $0 : 0 }
-    var largest = 0.0
-    for w in weights where w > largest { largest = w }
-    if largest > 0 {
-        for i in 0..<n { weights[i] = weights[i] / largest }
-    } else {
-        weights = [Double](repeating: 1, count: n)
+    // In C (CPortableKernels' lmconv_quantize_frequencies: the same operations in the same order as the Swift loops
+    // it replaced, which CompressionFrequencyTests keeps as the reference), because it runs once per coded sub-pixel.
+    return [UInt32](unsafeUninitializedCapacity: n) { frequencies, initialized in
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { weights in
+            probabilities.withUnsafeBufferPointer { p in
+                lmconv_quantize_frequencies(p.baseAddress!, n, Int32(precisionBits), weights.baseAddress!,
+                                            frequencies.baseAddress!)
+            }
+        }
+        initialized = n
     }
-    var sum = 0.0
-    for w in weights { sum += w }
-    let spare = Double(total - n)
-    let scale = spare / sum
-    var frequencies = [UInt32](repeating: 1, count: n)
-    var assigned = 0
-    var most = 0
-    for i in 0..<n {
-        // weights[i] * scale <= spare (up to rounding), so the conversion cannot overflow.
-        let extra = Swift.min((weights[i] * scale).rounded(.down), spare)
-        frequencies[i] = 1 + UInt32(extra)
-        assigned += Int(frequencies[i])
-        if frequencies[i] > frequencies[most] { most = i }
-    }
-    // The rounding of scale can in principle make the floors overshoot by a unit; the largest level absorbs
-    // either sign (it holds at least total / n).
-    frequencies[most] = UInt32(Int(frequencies[most]) + total - assigned)
-    return frequencies
 }
 
 /// The frequencies [f(pixel = -1), f(pixel = +1)] of a binary pixel from the model's two logits (SPEC section 6:
