@@ -27,9 +27,9 @@ import Foundation
 /// Not reusable across orders (the tap tables are the masks').
 final class IncrementalNetwork {
     /// How a step uses the cores (GEMMs are single-threaded in both): split the batch into chunks of
-    /// ``imagesPerChunk(_:)`` images (each chunk runs every layer for its images: one synchronisation per step, but every
-    /// thread streams every weight), or split each large GEMM's output rows into ``rowChunks`` parts (each thread
-    /// reads its share of the weights, one synchronisation per layer). The chunks are fixed by the batch, the
+    /// ``imagesPerChunk(_:)`` images (each chunk runs every layer for its images: one synchronisation per step, but
+    /// every thread streams every weight), or split each large GEMM's output rows into ``rowChunks`` parts (each
+    /// thread reads its share of the weights, one synchronisation per layer). The chunks are fixed by the batch, the
     /// model and the arithmetic, never by the thread budget, so results do not depend on it.
     enum Threading { case automatic, batchChunks, rowChunks }
 
