@@ -9,14 +9,16 @@ EXPERIMENT=curves
 source "$(dirname "$0")/lib.sh" --resume "$@"
 PUBLISHED=docs/experiments/metrics
 mkdir -p "$OUT/metrics"
+# add FILE NAME: one curve of the current group (files, labels, names), unless NAME has one already or belongs to
+# another group.
+add() {
+    [ -f "$1" ] || return 0
+    [ "$group" = binarized ] && [[ $2 == mnist-* ]] && return 0
+    [[ $names == *" $2 "* ]] && return 0
+    files+=("$1"); labels+=("${2#"$group"-}"); names+="$2 "
+}
 for group in 8bit binarized mnist-binarized; do
     files=(); labels=(); names=" "
-    add() {   # add FILE NAME: one curve, unless NAME has one already or belongs to another group
-        [ -f "$1" ] || return 0
-        [ "$group" = binarized ] && [[ $2 == mnist-* ]] && return 0
-        [[ $names == *" $2 "* ]] && return 0
-        files+=("$1"); labels+=("${2#"$group"-}"); names+="$2 "
-    }
     for file in "$RUNS/$group"-*/metrics.jsonl; do
         [ -f "$file" ] || continue
         name=$(basename "$(dirname "$file")")
