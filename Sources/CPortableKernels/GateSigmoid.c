@@ -12,13 +12,11 @@
 #pragma clang fp contract(off)
 
 #include "KernelPaths.h"
+#include "LogisticCDFScalar.h"   // PortableMath's ln 2 split and 1 / ln 2, and the bit casts
 
 #include <stdint.h>
 
-// PortableMath's constants (decimal literals round to the same doubles in C and Swift).
-#define LN2_HIGH 0x1.62e42fee00000p-1                    // bits 0x3FE62E42FEE00000
-#define LN2_LOW 0x1.a39ef35793c76p-33                    // bits 0x3DEA39EF35793C76
-#define INVERSE_LN2 1.44269504088896338700
+// PortableMath.exp's other constants (decimal literals round to the same doubles in C and Swift).
 #define P1 1.66666666666666019037e-01
 #define P2 -2.77777777770155933842e-03
 #define P3 6.61375632143793436117e-05
@@ -27,9 +25,6 @@
 #define UNDERFLOW_THRESHOLD -745.133219101941108420      // exp(a) = 0 below
 #define HALF_LN2 0.34657359027997265                     // |a| above it: the general reduction
 
-static inline double bitsToDouble(uint64_t bits) { double d; __builtin_memcpy(&d, &bits, 8); return d; }
-static inline int64_t doubleToBits(double d) { int64_t bits; __builtin_memcpy(&bits, &d, 8); return bits; }
-
 /// PortableMath.exp(a) for a <= 0 or NaN, its branches as selects.
 static inline double expOfNonPositive(double a) {
     const double magnitude = __builtin_fabs(a);
@@ -37,18 +32,18 @@ static inline double expOfNonPositive(double a) {
     // k = Int(a * inverseLn2 + (a < 0 ? -0.5 : 0.5)) (truncation), only where the general reduction applies; the
     // conversion is of a value in [-1076, 1], or of garbage in lanes that select something else (NaN, -inf: the
     // clamp keeps the conversion defined).
-    double kReal = a * INVERSE_LN2 + (a < 0 ? -0.5 : 0.5);
+    double kReal = a * LMCONV_INVERSE_LN2 + (a < 0 ? -0.5 : 0.5);
     kReal = kReal > -2000.0 ? kReal : -2000.0;                // also maps NaN to -2000 (a NaN lane returns a)
     const int32_t k = general ? (int32_t)kReal : 0;
     const double kd = (double)k;
-    const double high = general ? a - kd * LN2_HIGH : a;
-    const double low = general ? kd * LN2_LOW : 0.0;
+    const double high = general ? a - kd * LMCONV_LN2_HIGH : a;
+    const double low = general ? kd * LMCONV_LN2_LOW : 0.0;
     const double r = high - low;
     const double t = r * r;
     const double c = r - t * (P1 + t * (P2 + t * (P3 + t * (P4 + t * P5))));
     const double y = 1 - ((low - (r * c) / (2 - c)) - high);
     // scaleByPowerOfTwo(y, k) for k >= -1021; below, the result is replaced by 0 (see the file's comment).
-    const double scaled = bitsToDouble((uint64_t)(doubleToBits(y) + ((int64_t)k << 52)));
+    const double scaled = lmconv_bits_to_double(lmconv_double_to_bits(y) + (uint64_t)((int64_t)k << 52));
     double e = k >= -1021 ? scaled : 0.0;
     e = magnitude < 0x1p-28 ? 1 + a : e;
     e = a < UNDERFLOW_THRESHOLD ? 0.0 : e;

@@ -89,8 +89,8 @@ public enum PortableKernels {
     }
 
     /// x[i] = σ(x[i]) in place for `count` floats: exactly `PortableMath.sigmoid(x[i])` (its Float form), on the
-    /// widest path or a given one (tests and benchmarks; `path` must be available). Several times faster than the
-    /// Swift function in a loop: the C loop is branch-free and vectorised, the elements being the lanes.
+    /// widest path or a given one (tests and benchmarks; `path` must be available). Branch-free and vectorised in C,
+    /// the elements being the lanes, where the Swift function branches on the sign of every element.
     public static func sigmoid(_ x: UnsafeMutablePointer<Float>, count: Int, path: Path? = nil) {
         if count <= 0 { return }
         precondition(path?.isAvailable ?? true, "PortableKernels: the \(path!) path is not available on this CPU")
