@@ -45,7 +45,7 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
             "$(echo "$entry" | sed 's/^"\([a-z_]*\)".*/\1/')" "$(get auroc)" "$(get auprc)" "$(get fpr_at_95_tpr)"
     done >> "$results"
     # The per-pixel maps on noise squares, and the speed with one order.
-    "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --limit "$N_NOISE" --paste-noise 6 \
+    "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders "$ORDERS" --limit "$N_NOISE" --paste-noise 6 \
         --heatmap "$OUT/$name-noise-heatmap.png" > "$OUT/$name-noise.txt"
     "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders 1 "${limit[@]}" > "$OUT/$name-speed.txt"
     echo "" >> "$OUT/notes.md"
