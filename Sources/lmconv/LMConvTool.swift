@@ -43,6 +43,9 @@ struct LMConvTool: ParsableCommand {
                 }
                 try command.run()
             }
+        } catch let stop as StoppedBySignal {   // a clean stop on request: its line is printed, the exit says why
+            if let communicator { Distributed.finish(communicator) }
+            Foundation.exit(128 + stop.signal)
         } catch let error as SharedError {
             if error.printedHere { Terminal.error(error.message) }
             if let communicator { Distributed.finish(communicator) }

@@ -278,12 +278,15 @@ struct TrainCommand: JobCommand {
     }
 
     private func train(_ run: TrainingRun, communicator: any Communicator) throws {
-        guard communicator.isRoot else { return try run.run() }   // the other ranks train silently
+        guard communicator.isRoot else { try run.run(); return }   // the other ranks train silently
         let total = run.schedule.totalSteps, first = run.trainer.step
+        let directory = run.lastCheckpointURL.deletingLastPathComponent().path
+        let stopSignals = communicator.isDistributed ? nil : StopSignals(
+            secondSignalMessage: "error: stopped by a second signal before the step ended; the last checkpoint in \(directory) is intact")
         let bar = ProgressBar("train", total: max(total - first, 1), plainLines: false)
         var evalBar: ProgressBar?
         var lastBPD = Double.nan
-        try run.run { event in
+        let end = try run.run(onEvent: { event in
             switch event {
             case .step(let result, step: let step, totalSteps: _, imagesPerSecond: let imagesPerSecond):
                 lastBPD = result.bitsPerDimension
@@ -308,8 +311,13 @@ struct TrainCommand: JobCommand {
             case .checkpointWritten:
                 break
             }
-        }
+        }, stopRequested: { stopSignals?.requested != nil })
         bar.finish("step \(run.trainer.step), last batch bpd \(String(format: "%.4f", lastBPD))")
+        if case .stopped(let step) = end, let sig = stopSignals?.requested {
+            Terminal.note("stopped by \(StopSignals.name(sig)) after step \(step): wrote \(run.lastCheckpointURL.path); "
+                + "lmconv train --resume --output \(directory) continues it")
+            throw StoppedBySignal(signal: sig)
+        }
         var written = [run.lastCheckpointURL.path]
         if FileManager.default.fileExists(atPath: run.bestCheckpointURL.path) { written.append(run.bestCheckpointURL.path) }
         written.append(run.metricsURL.path)

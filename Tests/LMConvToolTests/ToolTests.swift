@@ -160,6 +160,54 @@ final class ToolTests: XCTestCase {
                        step + 2)
     }
 
+    /// SIGTERM (and SIGINT) stop a run cleanly: it finishes the step under way, checkpoints at that step although
+    /// the schedule would not have, exits with 128 + the signal and says so in one line; resuming it to a later step
+    /// gives exactly the weights of a run that was never stopped.
+    func testTerminationSignalCheckpointsTheStepAndResumesExactly() throws {
+        for sig in [SIGTERM, SIGINT] {
+            let base = try scratch("signal\(sig)"), run = base + "/run"
+            let common = ["--data", trainData, "--checkpoint-every", "100000", "--log-every", "1", "--seed", "5"] + Self.tinyModel
+            let process = Process()
+            process.executableURL = lmconvExecutable
+            process.arguments = ["train", "--steps", "100000", "--output", run] + common
+            let stderrPath = base + "/stderr.txt"
+            FileManager.default.createFile(atPath: stderrPath, contents: nil)
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+            try process.run()
+            // Wait until a few steps are logged (the run is then inside its training loop).
+            let metrics = URL(fileURLWithPath: run + "/metrics.jsonl"), started = Date()
+            while process.isRunning && Date().timeIntervalSince(started) < 120
+                && ((try? MetricsLog.lines(in: metrics).count) ?? 0) < 3 {
+                Thread.sleep(forTimeInterval: 0.02)
+            }
+            XCTAssertTrue(process.isRunning, "the run ended before the signal")
+            kill(process.processIdentifier, sig)
+            process.waitUntilExit()
+            let stderr = try String(contentsOfFile: stderrPath, encoding: .utf8)
+            XCTAssertEqual(process.terminationReason, .exit, stderr)
+            XCTAssertEqual(process.terminationStatus, 128 + sig, stderr)
+            let name = sig == SIGTERM ? "SIGTERM" : "SIGINT"
+            let line = try XCTUnwrap(stderr.split(separator: "\n").last.map(String.init))
+            XCTAssertTrue(line.hasPrefix("stopped by \(name) after step "), stderr)
+            let step = try XCTUnwrap(Checkpoint.read(contentsOf: URL(fileURLWithPath: run + "/last.safetensors")).training?.step)
+            XCTAssertTrue(line.contains("after step \(step):"), line)
+            XCTAssertGreaterThanOrEqual(step, 3)
+            XCTAssertEqual(try MetricsLog.lines(in: metrics).count, step, "one metrics line per step trained")
+
+            // Resumed to two steps more: the same weights, moments and state as a run that went there at once.
+            let resumed = try Self.runTool(["train", "--resume", "--steps", "\(step + 2)", "--output", run])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            let straight = base + "/straight"
+            let r = try Self.runTool(["train", "--steps", "\(step + 2)", "--output", straight] + common)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let a = try SafetensorsFile.read(contentsOf: URL(fileURLWithPath: straight + "/last.safetensors"))
+            let b = try SafetensorsFile.read(contentsOf: URL(fileURLWithPath: run + "/last.safetensors"))
+            XCTAssertEqual(Set(a.tensors.keys), Set(b.tensors.keys))
+            for (key, tensor) in a.tensors { XCTAssertEqual(tensor, b.tensors[key], "\(name): \(key)") }
+        }
+    }
+
     func testDivergenceKeepsLastGoodCheckpoint() throws {
         let run = try scratch() + "/run"
         let r = try Self.runTool(["train", "--data", trainData, "--filters", "4", "--resnets", "1", "--mixtures", "2",

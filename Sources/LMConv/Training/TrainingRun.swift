@@ -167,7 +167,14 @@ public final class TrainingRun {
 
     /// Trains until `schedule.totalSteps`, logging, evaluating and checkpointing on schedule and at the end. A
     /// non-finite loss throws before any weight changes, leaving the last checkpoint as it was.
-    public func run(onEvent: (TrainingEvent) -> Void = { _ in }) throws {
+    ///
+    /// `stopRequested` is asked after every step of a single-process run; when it answers true the run writes its
+    /// checkpoint at that step (unless the schedule just did) and returns ``TrainingRunEnd/stopped(step:)``, so that
+    /// a resumed run continues exactly. Distributed runs do not ask it (their ranks could not agree on the step
+    /// without a collective call every step).
+    @discardableResult
+    public func run(onEvent: (TrainingEvent) -> Void = { _ in },
+                    stopRequested: () -> Bool = { false }) throws -> TrainingRunEnd {
         var windowStart = Date(), windowImages = 0, windowNLL = 0.0, windowSteps = 0, windowAllreduce = 0.0, windowWait = 0.0
         var windowDimensions = 0
         var lastCheckpointed = trainer.step
@@ -222,6 +229,14 @@ public final class TrainingRun {
                 onEvent(.checkpointWritten(kept, step: step))
             }
             if windowImages == 0 { windowStart = Date() }   // evaluations and checkpoints do not count as training time
+            if !communicator.isDistributed && !isLast && stopRequested() {
+                if lastCheckpointed != step {
+                    try writeCheckpoint(to: lastCheckpointURL)
+                    lastCheckpointed = step
+                    onEvent(.checkpointWritten(lastCheckpointURL, step: step))
+                }
+                return .stopped(step: step)
+            }
         }
         // Already at or past the end (a resumed run that was complete): make sure the last checkpoint exists.
         var missing: [Int64] = [lastCheckpointed != trainer.step
@@ -231,6 +246,7 @@ public final class TrainingRun {
             try writeCheckpoint(to: lastCheckpointURL)
             onEvent(.checkpointWritten(lastCheckpointURL, step: trainer.step))
         }
+        return .finished
     }
 
     /// Writes a checkpoint on rank 0; every rank learns whether it worked.
