@@ -61,10 +61,9 @@ struct DecompressCommand: ParsableCommand {
               + (written.count == 1 ? written[0] : "\(written.count) files in \(output)"))
     }
 
-    /// The shipped model whose fingerprint the file records.
+    /// The shipped model whose fingerprint the file records: a current one, or one retired by a later version.
     private func shippedCodec(for file: LMCFile) throws -> ModelCodec {
-        for shipped in ShippedCodecModel.allCases {
-            guard let path = shipped.path else { continue }
+        for path in ShippedCodecModel.allCases.compactMap(\.path) + ShippedCodecModel.retiredModelPaths {
             let codec = try codecOptions.codec(path: path)
             if codec.fingerprint == file.fingerprint { return codec }
         }

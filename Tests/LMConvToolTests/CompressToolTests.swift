@@ -148,6 +148,30 @@ final class CompressToolTests: XCTestCase {
         if missing.status != 0 { XCTAssertTrue(missing.stderr.contains("pass --model"), missing.stderr) }
     }
 
+    /// A file compressed with a model that a later version retired (moved into the models' Retired folder) still
+    /// decodes without --model; without that folder it is refused in one line, writing nothing.
+    func testFilesOfRetiredModelsStillDecode() throws {
+        let models = try folder("retired-models")
+        try FileManager.default.createDirectory(atPath: models + "/Retired", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: s.gray, toPath: models + "/fmnist-gray8.safetensors")
+        try FileManager.default.copyItem(atPath: s.binary, toPath: models + "/Retired/fmnist-binary-old.safetensors")
+        let inputs = try folder("retired")
+        try PNG.write(RGBImage(width: 4, height: 3, channels: 1, pixels: [0, 255, 255, 0, 0, 0, 255, 255, 0, 255, 0, 0]),
+                      to: inputs + "/scan.png")
+        let lmc = inputs + "/scan.lmc"
+        _ = try run(["compress", inputs + "/scan.png", "--model", s.binary, "--output", lmc])
+        let out = try folder("retired-out")
+        _ = try run(["decompress", lmc, "--output", out], environment: ["LMCONV_CODEC_MODELS": models])
+        XCTAssertEqual(try PNG.read(contentsOf: out + "/scan.png"), try PNG.read(contentsOf: inputs + "/scan.png"))
+
+        try FileManager.default.removeItem(atPath: models + "/Retired")
+        let refusedOut = try folder("retired-refused")
+        let refused = try runLMConv(["decompress", lmc, "--output", refusedOut], environment: ["LMCONV_CODEC_MODELS": models])
+        XCTAssertNotEqual(refused.status, 0)
+        assertOneLineError(refused.stderr, mentions: ["does not ship", "pass --model"])
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: refusedOut), [])
+    }
+
     /// Wrong model, truncated or corrupt files, unrepresentable pixels, RGBA PNGs: one line, non-zero exit, and no
     /// output file or folder content.
     func testRefusalsLeaveNothingBehind() throws {

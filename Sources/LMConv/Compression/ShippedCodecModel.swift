@@ -32,6 +32,22 @@ public enum ShippedCodecModel: String, CaseIterable, Sendable {
             .first { FileManager.default.fileExists(atPath: $0) }
     }
 
+    /// Models that shipped with earlier versions and were replaced by better ones: every `.safetensors` file in the
+    /// `Retired` folder of each search directory (the first of each name), in the order of the directories. Files
+    /// compressed with them still decode without `--model` (decompress looks for the file's fingerprint among the
+    /// current models, then among these); compress never picks them.
+    public static var retiredModelPaths: [String] {
+        var seen = Set<String>(), paths: [String] = []
+        for directory in searchDirectories {
+            let retired = (directory as NSString).appendingPathComponent("Retired")
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: retired) else { continue }
+            for name in names.sorted() where name.hasSuffix(".safetensors") && seen.insert(name).inserted {
+                paths.append((retired as NSString).appendingPathComponent(name))
+            }
+        }
+        return paths
+    }
+
     /// The shipped model for images: binary when every pixel is 0 or 255, 8-bit grayscale otherwise. Throws for RGB
     /// images (no RGB model ships: pass a checkpoint).
     public static func choice(for images: CodecImages) throws -> ShippedCodecModel {
