@@ -24,7 +24,8 @@ final class StopSignals: @unchecked Sendable {
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)   // the dispatch source sees the signal only if its default action (exit) is off
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [unowned self] in
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
                 lock.lock()
                 let first = received == 0
                 if first { received = sig }
