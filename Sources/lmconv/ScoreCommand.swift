@@ -34,6 +34,11 @@ struct ScoreCommand: ParsableCommand {
                                valueName: "file.png"))
     var heatmap: String?
 
+    @Option(help: ArgumentHelp("Write every scored image's per-pixel map to this .npy file: float32 (N, H, W), "
+                               + "-log2 p(x_i | context) in bits, summed over the pixel's sub-pixels and averaged "
+                               + "over the orders (numpy.load reads it).", valueName: "file.npy"))
+    var pixelMaps: String?
+
     @Option(help: "Images in the heat map picture.")
     var heatmapCount: Int = 16
 
@@ -59,6 +64,7 @@ struct ScoreCommand: ParsableCommand {
     func run() throws {
         threadOptions.apply()
         if let heatmap { try checkOutputFile(heatmap, option: "--heatmap") }
+        if let pixelMaps { try checkOutputFile(pixelMaps, option: "--pixel-maps") }
         let (checkpoint, model) = try checkpointOptions.load()
         let cfg = checkpoint.configuration
         var data = try forOption("--data") { try dataOptions.load(split: .test) }
@@ -71,12 +77,16 @@ struct ScoreCommand: ParsableCommand {
         }
         var (detector, backgroundCheckpoint) = try scoring.detector(checkpoint: checkpoint, model: model,
                                                                     source: checkpointOptions.checkpoint)
-        detector.keepPixelMaps = heatmap != nil || squares != nil
+        detector.keepPixelMaps = heatmap != nil || pixelMaps != nil || squares != nil
         let started = Date()
         let report = try scoring.score(data, with: detector, label: "score")
         let seconds = Date().timeIntervalSince(started)
         let pixelMetrics = try squares.map { try report.pixelMetrics(anomalous: $0) }
         if let heatmap { try writeHeatmap(report, to: heatmap, configuration: cfg) }
+        if let pixelMaps {
+            try NPYWriter.writeFloat32(report.images.flatMap { $0.pixelMap.map { Float($0) } },
+                                       shape: [report.images.count, report.height, report.width], to: pixelMaps)
+        }
 
         let scores = report.availableScores
         if json {
@@ -93,6 +103,7 @@ struct ScoreCommand: ParsableCommand {
                 ("seconds", .number(seconds)),
                 ("mean", jsonObject(scores.map { ($0.name, .number(report.mean($0)!)) })),
                 ("heatmap", heatmap.map { .string($0) } ?? .null),
+                ("pixel_maps", pixelMaps.map { .string($0) } ?? .null),
             ]
             if let pixelMetrics, let pasteNoise {
                 fields.append(("noise_square", jsonObject([
@@ -128,6 +139,7 @@ struct ScoreCommand: ParsableCommand {
             }
         }
         if let heatmap { print("wrote \(heatmap)") }
+        if let pixelMaps { print("wrote \(pixelMaps) (float32, \(report.images.count)x\(report.height)x\(report.width))") }
     }
 
     /// One image's entry of `images` in the JSON output.

@@ -69,4 +69,21 @@ final class DataNPYTests: XCTestCase {
         try check([0x93] + Array("NUMPX".utf8) + [1, 0, 0, 0], ["not a .npy file"])
         try check(npy(shape: [2, 3, 4], data: data, version: 4), ["version 4.0"])
     }
+
+    /// The float32 arrays NPYWriter writes: numpy's header (the same bytes as `npy(...)` builds, which mirrors what
+    /// numpy.save writes), the data at a multiple of 64 bytes, little-endian IEEE values in C order.
+    func testWriterFloat32Array() throws {
+        let values: [Float] = [0, 1.5, -2, .infinity, 3.25, 1e-7]
+        let bytes = NPYWriter.float32Array(values, shape: [2, 3])
+        let littleEndian = values.flatMap { v in (0..<4).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * $0)) } }
+        XCTAssertEqual(bytes, npy(shape: [2, 3], data: littleEndian, descr: "<f4"))
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0)
+        XCTAssertEqual(bytes.count, 10 + headerLength + 4 * values.count)
+        XCTAssertEqual(NPYWriter.float32Array([7], shape: [1]), npy(shape: [1], data: [0, 0, 0xE0, 0x40], descr: "<f4"))
+        // Written atomically where asked; no temporary file left beside it.
+        try NPYWriter.writeFloat32(values, shape: [3, 2], to: dir + "/maps.npy")
+        XCTAssertEqual(try DataFile.read(dir + "/maps.npy"), NPYWriter.float32Array(values, shape: [3, 2]))
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["maps.npy"])
+    }
 }

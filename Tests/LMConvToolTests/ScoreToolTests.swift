@@ -101,6 +101,39 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertTrue((0...1).contains(auroc))
     }
 
+    /// --pixel-maps writes every scored image's map as a float32 (N, H, W) .npy array; each image's map sums to the
+    /// mean of its per-order NLLs in bits (per_order_nll is in bits per dimension; D = 64 sub-pixels here).
+    func testScorePixelMapsNPY() throws {
+        let path = s.directory + "/maps-\(UUID().uuidString.prefix(6)).npy"
+        let r = try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--orders", "2", "--limit", "5",
+                               "--json", "--per-image", "--pixel-maps", path, "--threads", "1"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let json = try parseJSON(r.stdout)
+        XCTAssertEqual(json["pixel_maps"] as? String, path)
+        let bytes = try DataFile.read(path)
+        let headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+        let header = String(decoding: bytes[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.contains("'descr': '<f4'") && header.contains("'shape': (5, 8, 8)"), header)
+        XCTAssertEqual(bytes.count, 10 + headerLength + 4 * 5 * 64)
+        let maps: [Float] = stride(from: 10 + headerLength, to: bytes.count, by: 4).map { i in
+            Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16
+                  | UInt32(bytes[i + 3]) << 24)
+        }
+        let images = try XCTUnwrap(json["images"] as? [[String: Any]])
+        for (n, image) in images.enumerated() {
+            let perOrder = try XCTUnwrap(image["per_order_nll"] as? [Double])
+            let bits = perOrder.reduce(0, +) / Double(perOrder.count) * 64
+            let sum = maps[(n * 64)..<((n + 1) * 64)].reduce(0.0) { $0 + Double($1) }
+            XCTAssertGreaterThan(bits, 1)
+            XCTAssertEqual(sum, bits, accuracy: 1e-4 * bits, "image \(n)")
+        }
+        // A folder that does not exist: a one-line error before any scoring, nothing written.
+        let missing = try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--pixel-maps",
+                                     s.directory + "/no-such-folder/maps.npy"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.stderr.contains("--pixel-maps") && missing.stderr.contains("does not exist"), missing.stderr)
+    }
+
     func testOodJSONTableAndROCPicture() throws {
         let roc = s.directory + "/roc-\(UUID().uuidString.prefix(6)).png"
         var r = try runLMConv(["ood", "--checkpoint", s.model, "--in", s.blobs, "--out", s.noise, "--background",
