@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # Trains (or resumes) the two models the codec will ship (issue: lmconv compress): an 8-bit grayscale and a binary
-# model of Fashion-MNIST's training images. Runs for hours on 2 cores; stop it at any time and run it again: each run
+# model of Fashion-MNIST's training images; and the binary model of out-of-distribution detection (issue: lmconv
+# score and ood), larger than the codec's (F 32 against 16: the codec's size is bounded by its decoding speed, the
+# detector's by scoring 100 images/s). Runs for hours on 2 cores; stop it at any time and run it again: each run
 # resumes exactly from its last.safetensors (checkpoints every 100 steps). docs/RUNS.md records what ran.
 # Machines do not outlive a session: `bash scripts/train-codec-models.sh save` copies each run's checkpoint (with the
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
-# Usage: bash scripts/train-codec-models.sh [gray|binary|both|save] (default both, one after the other).
+# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|save] (default both: gray then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/codec}
 LMCONV=${LMCONV:-.build/release/lmconv}
 [ -x "$LMCONV" ] || swift build -c release --product lmconv 2>&1 | tail -n 1
 mkdir -p "$OUT"
-common=(--batch-size 32 --lr 2e-3 --epochs 30 --ema 0.999 --checkpoint-every 100 --eval-every 1000 --eval-limit 500
-        --seed 1)
+common=(--batch-size 32 --lr 2e-3 --epochs 30 --ema 0.999 --checkpoint-every 100 --eval-every 1000 --eval-limit 500)
 
 threshold_data() {   # Fashion-MNIST thresholded at 128, written once (0 or 255: dynamic binarisation is then exact)
     local split=$1 file="$OUT/fmnist-$split-threshold128-idx3-ubyte"
@@ -31,13 +32,17 @@ PY
 }
 
 SAVED=checkpoints/codec   # each run as the last session left it, in git: machines do not outlive a session
+saved_dir() {   # saved_dir NAME: where the run NAME is kept in git
+    if [ "$1" = ood-binary ]; then echo checkpoints/ood/binary; else echo "$SAVED/$1"; fi
+}
 
 run() {   # run NAME ARGS...: a new run, or the resumption of the existing one (or of the saved one)
-    local name=$1; shift
-    if [ ! -f "$OUT/$name/last.safetensors" ] && [ -f "$SAVED/$name/last.safetensors" ]; then
+    local name=$1 saved; shift
+    saved=$(saved_dir "$name")
+    if [ ! -f "$OUT/$name/last.safetensors" ] && [ -f "$saved/last.safetensors" ]; then
         mkdir -p "$OUT/$name"
-        cp "$SAVED/$name/last.safetensors" "$SAVED/$name/metrics.jsonl" "$SAVED/$name/run.json" "$OUT/$name/"
-        echo "continuing $name from $SAVED/$name (step $(grep -o '"step":[0-9]*' "$OUT/$name/metrics.jsonl" | tail -n 1 | cut -d: -f2) logged)"
+        cp "$saved/last.safetensors" "$saved/metrics.jsonl" "$saved/run.json" "$OUT/$name/"
+        echo "continuing $name from $saved (step $(grep -o '"step":[0-9]*' "$OUT/$name/metrics.jsonl" | tail -n 1 | cut -d: -f2) logged)"
     fi
     if [ -f "$OUT/$name/last.safetensors" ]; then
         "$LMCONV" train --resume --output "$OUT/$name"
@@ -46,22 +51,27 @@ run() {   # run NAME ARGS...: a new run, or the resumption of the existing one (
     fi
 }
 
-save() {   # save NAME: the run's checkpoint, metrics and run.json into SAVED/NAME (each file atomically)
-    local name=$1 file
+save() {   # save NAME: the run's checkpoint, metrics and run.json into its saved_dir (each file atomically)
+    local name=$1 file saved
     [ -f "$OUT/$name/last.safetensors" ] || return 0
-    mkdir -p "$SAVED/$name"
+    saved=$(saved_dir "$name")
+    mkdir -p "$saved"
     for file in last.safetensors metrics.jsonl run.json; do
-        cp "$OUT/$name/$file" "$SAVED/$name/$file.tmp" && sync "$SAVED/$name/$file.tmp" && mv "$SAVED/$name/$file.tmp" "$SAVED/$name/$file"
+        cp "$OUT/$name/$file" "$saved/$file.tmp" && sync "$saved/$file.tmp" && mv "$saved/$file.tmp" "$saved/$file"
     done
-    echo "saved $OUT/$name into $SAVED/$name (commit it)"
+    echo "saved $OUT/$name into $saved (commit it)"
 }
 
 what=${1:-both}
-if [ "$what" = save ]; then save gray; save binary; exit 0; fi
+if [ "$what" = save ]; then save gray; save binary; save ood-binary; exit 0; fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
-    run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10
+    run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10 --seed 1
 fi
 if [ "$what" = binary ] || [ "$what" = both ]; then
     train=$(threshold_data train); test=$(threshold_data test)
-    run binary --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1
+    run binary --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1 --seed 1
+fi
+if [ "$what" = ood-binary ]; then   # started 2026-12-03 (docs/RUNS.md); the learning rate falls by 0.75 an epoch
+    train=$(threshold_data train); test=$(threshold_data test)
+    run ood-binary --data "$train" --test-data "$test" --binarize --filters 32 --resnets 1 --lr-decay 0.75 --seed 3
 fi

@@ -10,7 +10,8 @@ struct ScoreCommand: ParsableCommand {
         discussion: """
             Scores, in bits per dimension: nll, the ensemble's NLL over the orders; complexity, the NLL minus the \
             code length of a generic lossless compressor of the image as the model sees it (--compressor: an \
-            adaptive context-model coder of each pixel from its neighbours, or PNG; Serra et al. 2020); likelihood_ratio, the NLL minus a background model's \
+            adaptive context-model coder of each pixel from its neighbours, that coder mixed over the image's 8 \
+            orientations, or PNG; Serra et al. 2020); likelihood_ratio, the NLL minus a background model's \
             (--background, trained with --perturb-rate; Ren et al. 2019); order_spread, the standard deviation of \
             the per-order NLLs. The heat map shows -log2 p(x_i | context) of every pixel, averaged over the orders, \
             beside each image. --paste-noise S pastes an SxS square of uniform noise into every image and reports \

@@ -19,7 +19,8 @@ struct ScoringOptions: ParsableArguments {
     var backgroundUseEma = false
 
     @Option(help: ArgumentHelp("The lossless compressor of the complexity score: context (an adaptive context-model "
-                               + "coder, the default) or png.", valueName: "name"))
+                               + "coder, the default), context8 (that coder in the image's 8 orientations, mixed) "
+                               + "or png.", valueName: "name"))
     var compressor: ComplexityCompressor = .context
 
     @OptionGroup var imageEncoding: ImageEncodingOptions

@@ -121,4 +121,52 @@ final class AnomalyComplexityTests: XCTestCase {
         XCTAssertEqual(ComplexityCompressor.levels(ofNetworkValues: Preprocessing.quantize(pixels, nBits: 3), bitDepth: 3),
                        pixels.map { $0 >> 5 })
     }
+
+    /// context8 mixes the context coder over the image's 8 orientations: it is the same for an image and for each of
+    /// its transposes and reflections (the orientations are a group), lies between the best orientation's length and
+    /// 3 bits more, and is a proper code too (each orientation is a bijection onto images it codes with Σ 2^−L = 1).
+    func testContext8MixesTheEightOrientations() {
+        let (H, W) = (5, 7)
+        // (C, H, W) -> (C, W, H) transposed, and reflections of the rows or columns, written out by hand.
+        func transposed(_ v: [UInt8], _ C: Int, _ h: Int, _ w: Int) -> [UInt8] {
+            (0..<C).flatMap { c in (0..<w).flatMap { x in (0..<h).map { y in v[(c * h + y) * w + x] } } }
+        }
+        func flippedRows(_ v: [UInt8], _ C: Int, _ h: Int, _ w: Int) -> [UInt8] {
+            (0..<C).flatMap { c in (0..<h).flatMap { y in (0..<w).map { x in v[(c * h + h - 1 - y) * w + x] } } }
+        }
+        for (C, depth) in [(1, 1), (1, 8), (3, 8)] {
+            let levels = randomLevels(C * H * W, below: depth == 1 ? 2 : 16, seed: UInt64(C * 10 + depth))
+            func context(_ v: [UInt8], _ h: Int, _ w: Int) -> Double {
+                ComplexityCompressor.context.codeLengthBits(levels: v[...], channels: C, height: h, width: w, bitDepth: depth)
+            }
+            func mixed(_ v: [UInt8], _ h: Int, _ w: Int) -> Double {
+                ComplexityCompressor.context8.codeLengthBits(levels: v[...], channels: C, height: h, width: w, bitDepth: depth)
+            }
+            // The 8 orientations by hand: the reflections of the image and of its transpose.
+            var oriented: [([UInt8], Int, Int)] = []
+            for (v, h, w) in [(levels, H, W), (transposed(levels, C, H, W), W, H)] {
+                let rows = flippedRows(v, C, h, w)
+                let columns = transposed(flippedRows(transposed(v, C, h, w), C, w, h), C, w, h)
+                let both = transposed(flippedRows(transposed(rows, C, h, w), C, w, h), C, w, h)
+                oriented += [(v, h, w), (rows, h, w), (columns, h, w), (both, h, w)]
+            }
+            let lengths = oriented.map { context($0.0, $0.1, $0.2) }
+            XCTAssertEqual(Set(lengths.map { ($0 * 1e6).rounded() }).count > 1, true, "orientations differ")
+            let expected = -log2(lengths.map { pow(2, -$0) }.reduce(0, +) / 8)
+            let value = mixed(levels, H, W)
+            XCTAssertEqual(value, expected, accuracy: 1e-9 * expected, "C \(C) depth \(depth)")
+            XCTAssertGreaterThanOrEqual(value, lengths.min()! - 1e-9)
+            XCTAssertLessThanOrEqual(value, lengths.min()! + 3 + 1e-9)
+            for (v, h, w) in oriented {
+                XCTAssertEqual(mixed(v, h, w), value, accuracy: 1e-9 * value, "invariant under every orientation")
+            }
+        }
+        var kraft = 0.0
+        for code in 0..<64 {
+            let levels = (0..<6).map { UInt8((code >> $0) & 1) }
+            kraft += pow(2, -ComplexityCompressor.context8.codeLengthBits(levels: levels[...], channels: 1, height: 2,
+                                                                          width: 3, bitDepth: 1))
+        }
+        XCTAssertEqual(kraft, 1, accuracy: 1e-12)
+    }
 }
