@@ -17,7 +17,8 @@ mkdir -p "$OUT"
 common=(--batch-size 32 --lr 2e-3 --epochs 30 --ema 0.999 --checkpoint-every 100 --eval-every 1000 --eval-limit 500)
 
 threshold_data() {   # Fashion-MNIST thresholded at 128, written once (0 or 255: dynamic binarisation is then exact)
-    local split=$1 file="$OUT/fmnist-$split-threshold128-idx3-ubyte"
+    local split=$1
+    local file="$OUT/fmnist-$split-threshold128-idx3-ubyte"   # a second `local`: the first's value is not yet set
     if [ ! -f "$file" ]; then
         python3 - "$split" "$file" <<'PY'
 import gzip, sys
