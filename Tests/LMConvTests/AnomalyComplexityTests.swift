@@ -151,7 +151,7 @@ final class AnomalyComplexityTests: XCTestCase {
                 oriented += [(v, h, w), (rows, h, w), (columns, h, w), (both, h, w)]
             }
             let lengths = oriented.map { context($0.0, $0.1, $0.2) }
-            XCTAssertEqual(Set(lengths.map { ($0 * 1e6).rounded() }).count > 1, true, "orientations differ")
+            XCTAssertGreaterThan(Set(lengths.map { ($0 * 1e6).rounded() }).count, 1, "the orientations' lengths differ")
             let expected = -log2(lengths.map { pow(2, -$0) }.reduce(0, +) / 8)
             let value = mixed(levels, H, W)
             XCTAssertEqual(value, expected, accuracy: 1e-9 * expected, "C \(C) depth \(depth)")

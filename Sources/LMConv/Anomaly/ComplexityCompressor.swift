@@ -49,7 +49,7 @@ public enum ComplexityCompressor: String, CaseIterable, Sendable {
         case .context:
             return Self.contextCodeLength(levels, channels: C, height: H, width: W, bitDepth: bitDepth)
         case .context8:
-            let lengths = ImageOrientation.allCases.map { orientation -> Double in
+            let lengths = ImageOrientation.all.map { orientation -> Double in
                 let (oriented, h, w) = orientation.apply(levels, channels: C, height: H, width: W)
                 return Self.contextCodeLength(oriented[...], channels: C, height: h, width: w, bitDepth: bitDepth)
             }
@@ -113,24 +113,17 @@ public enum ComplexityCompressor: String, CaseIterable, Sendable {
         return ZlibCodec.deflate(filtered, level: 9)
     }
 
-    /// The eight orientations of an image: four reflections, each with and without the transpose.
-    enum ImageOrientation: CaseIterable {
-        case identity, flipRows, flipColumns, rotate180, transpose, transposeFlipRows, transposeFlipColumns,
-             antiTranspose
+    /// One of an image's eight orientations: its rows and/or columns reflected, and the result possibly transposed.
+    struct ImageOrientation {
+        var transposed: Bool, flipRows: Bool, flipColumns: Bool
+
+        /// All eight.
+        static let all: [ImageOrientation] = [false, true].flatMap { t in
+            [false, true].flatMap { r in [false, true].map { c in ImageOrientation(transposed: t, flipRows: r, flipColumns: c) } }
+        }
 
         /// The image (C, H, W) seen in this orientation: its levels (C, h, w) and its new size.
         func apply(_ v: ArraySlice<UInt8>, channels C: Int, height H: Int, width W: Int) -> ([UInt8], Int, Int) {
-            let transposed: Bool, flipRows: Bool, flipColumns: Bool
-            switch self {
-            case .identity: (transposed, flipRows, flipColumns) = (false, false, false)
-            case .flipRows: (transposed, flipRows, flipColumns) = (false, true, false)
-            case .flipColumns: (transposed, flipRows, flipColumns) = (false, false, true)
-            case .rotate180: (transposed, flipRows, flipColumns) = (false, true, true)
-            case .transpose: (transposed, flipRows, flipColumns) = (true, false, false)
-            case .transposeFlipRows: (transposed, flipRows, flipColumns) = (true, true, false)
-            case .transposeFlipColumns: (transposed, flipRows, flipColumns) = (true, false, true)
-            case .antiTranspose: (transposed, flipRows, flipColumns) = (true, true, true)
-            }
             let (h, w) = transposed ? (W, H) : (H, W)
             var out = [UInt8](repeating: 0, count: C * H * W)
             let base = v.startIndex
