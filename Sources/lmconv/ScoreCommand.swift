@@ -100,7 +100,7 @@ struct ScoreCommand: ParsableCommand {
                 ("background_orders", .array(report.backgroundOrderNames.map { .string($0) })),
                 ("dimensions", .int(report.dimensions)),
                 ("units", .string("bits per dimension")),
-                ("compressor", .string(scoring.compressor.summary)),
+                ("compressor", .string(detector.compressor.summary)),
                 ("seconds", .number(seconds)),
                 ("mean", jsonObject(scores.map { ($0.name, .number(report.mean($0)!)) })),
                 ("heatmap", heatmap.map { .string($0) } ?? .null),
@@ -124,7 +124,7 @@ struct ScoreCommand: ParsableCommand {
         print("data        \(dataOptions.name), \(data.count) images"
             + (pasteNoise.map { ", each with a \($0)x\($0) square of uniform noise (seed \(noiseSeed))" } ?? ""))
         print("orders      \(report.orderNames.count): " + report.orderNames.joined(separator: ", "))
-        print("compressor  \(scoring.compressor.summary)")
+        print("compressor  \(detector.compressor.summary)")
         print(String(format: "time        %.2f s, %.1f images/s", seconds, Double(data.count) / max(seconds, 1e-9)))
         print("mean scores (bits per dimension; higher = more anomalous)")
         for s in scores { print(s.name.padding(toLength: 18, withPad: " ", startingAt: 0) + String(format: "%9.4f", report.mean(s)!)) }

@@ -19,9 +19,10 @@ struct ScoringOptions: ParsableArguments {
     var backgroundUseEma = false
 
     @Option(help: ArgumentHelp("The lossless compressor of the complexity score: context (an adaptive context-model "
-                               + "coder, the default), context8 (that coder in the image's 8 orientations, mixed) "
-                               + "or png.", valueName: "name"))
-    var compressor: ComplexityCompressor = .context
+                               + "coder; the default for images of more than two levels), context8 (that coder in "
+                               + "the image's 8 orientations, mixed; the default for binary images) or png.",
+                               valueName: "name"))
+    var compressor: ComplexityCompressor?
 
     @OptionGroup var imageEncoding: ImageEncodingOptions
 
@@ -52,7 +53,7 @@ struct ScoringOptions: ParsableArguments {
                                 encoding: imageEncoding.encoding(cfg))
         }
         detector.batchSize = imageEncoding.batchSize
-        detector.compressor = compressor
+        if let compressor { detector.compressor = compressor }
         detector.seed = imageEncoding.seed
         return (detector, backgroundCheckpoint)
     }

@@ -57,6 +57,7 @@ final class AnomalyPixelMapTests: XCTestCase {
                                            background: .init(model: background, orders: spec, orderCount: 2),
                                            encoding: cfg.inputEncoding())
         detector.batchSize = 2    // batches of 2, 2 and 1
+        XCTAssertEqual(detector.compressor, .context, "8-bit images' default compressor")
         let data = Self.randomImages(count: 5, channels: 1, height: cfg.height, width: cfg.width, seed: 2)
         let report = try detector.score(data)
         XCTAssertEqual(report.images.map(\.index), [0, 1, 2, 3, 4])
@@ -99,6 +100,7 @@ final class AnomalyPixelMapTests: XCTestCase {
         var detector = try AnomalyDetector(main: .init(model: model, orders: OrderSpecification(), orderCount: 1),
                                            encoding: .threshold(128))
         detector.keepPixelMaps = false
+        XCTAssertEqual(detector.compressor, .context8, "binary images' default compressor")
         detector.compressor = .png
         let data = Self.randomImages(count: 4, channels: 1, height: cfg.height, width: cfg.width, seed: 3)
         let report = try detector.score(data)

@@ -61,7 +61,8 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertEqual((json["orders"] as? [String])?.count, 3)
         XCTAssertEqual(json["units"] as? String, "bits per dimension")
         XCTAssertEqual(json["heatmap"] as? String, heatmap)
-        XCTAssertTrue((json["compressor"] as? String)?.hasPrefix("context") == true)
+        // A binarized model's default compressor is the orientation mixture.
+        XCTAssertTrue((json["compressor"] as? String)?.hasPrefix("context8 ") == true, "\(json["compressor"] ?? "none")")
         let images = try XCTUnwrap(json["images"] as? [[String: Any]])
         XCTAssertEqual(images.map { $0["index"] as? Int }, (0..<10).map { $0 })
         for image in images {
@@ -95,7 +96,10 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("   23 ") }.count, 1, r.stdout)
         r = try runLMConv(["score", "--checkpoint", s.grayModel, "--data", s.blobs, "--paste-noise", "3", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        let square = try XCTUnwrap(try parseJSON(r.stdout)["noise_square"] as? [String: Any])
+        let grayJSON = try parseJSON(r.stdout)
+        // An 8-bit model's default compressor is the plain context coder.
+        XCTAssertTrue((grayJSON["compressor"] as? String)?.hasPrefix("context (") == true, "\(grayJSON["compressor"] ?? "none")")
+        let square = try XCTUnwrap(grayJSON["noise_square"] as? [String: Any])
         XCTAssertEqual(square["size"] as? Int, 3)
         let auroc = try XCTUnwrap(square["pixel_auroc"] as? Double)
         XCTAssertTrue((0...1).contains(auroc))

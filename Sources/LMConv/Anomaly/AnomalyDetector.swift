@@ -41,8 +41,8 @@ public struct AnomalyDetector {
     public var batchSize = 32
     /// Seed of dynamic binarisation (image i draws from (seed, i) alone, as in ``LocallyMaskedPixelCNN/evaluate``).
     public var seed: UInt64 = 0
-    /// The compressor of the complexity score.
-    public var compressor = ComplexityCompressor.context
+    /// The compressor of the complexity score (by default the one recommended for the encoding's images).
+    public var compressor: ComplexityCompressor
     /// Whether to keep every image's pixel maps (H*W doubles per image and model) and encoded pixels.
     public var keepPixelMaps = true
 
@@ -65,6 +65,7 @@ public struct AnomalyDetector {
         self.main = main
         self.background = background
         self.encoding = encoding
+        self.compressor = .recommended(forBinaryImages: encoding.isBinary)
     }
 
     /// Scores every image of `data` (any size; the orders are made for it). `progress` gets the images done so far.

@@ -7,7 +7,7 @@ import Foundation
 // the most likely whatever the model was trained on. The image is compressed in the form the model scores (its
 // binarised or n-bit levels).
 //
-// Three compressors. Serrà et al. found the score the better the better the compressor (FLIF beat PNG, which beat
+// Three compressors (the default depends on the images: ``recommended(forBinaryImages:)``). Serrà et al. found the score the better the better the compressor (FLIF beat PNG, which beat
 // JPEG2000). `context` (the default, ``ContextCoder``) models each pixel from its neighbours adaptively, as JBIG
 // (bilevel) and FLIF/CALIC (gray) do, and codes 28x28 images in about as many bits as a briefly trained PixelCNN;
 // `context8` is the same coder run over the image in its 8 orientations (the transposes and reflections, the
@@ -27,6 +27,13 @@ public enum ComplexityCompressor: String, CaseIterable, Sendable {
     /// PNG: each row filtered with the predictor (none, sub, up, average, Paeth) of least absolute residual sum,
     /// then deflate at level 9 (zlib); binarised images as 1-bit rows.
     case png
+
+    /// The compressor a detector uses unless told otherwise: `context8` for binary images, where mixing the
+    /// orientations lifts the complexity AUROC of Fashion-MNIST against MNIST from 0.966 to 0.976, and `context` for
+    /// images of more levels, where it lowers it (0.990 to 0.985; README, "Out-of-distribution detection").
+    public static func recommended(forBinaryImages binary: Bool) -> ComplexityCompressor {
+        binary ? .context8 : .context
+    }
 
     /// A one-line description for reports.
     public var summary: String {
