@@ -7,7 +7,8 @@
 # Machines do not outlive a session: `bash scripts/train-codec-models.sh save` copies each run's checkpoint (with the
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
-# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|save] (default both: gray then binary).
+# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|save] (default both: gray
+# then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/codec}
@@ -37,7 +38,7 @@ saved_dir() {   # saved_dir NAME: where the run NAME is kept in git
     if [ "$1" = ood-binary ]; then echo checkpoints/ood/binary; else echo "$SAVED/$1"; fi
 }
 
-run() {   # run NAME ARGS...: a new run, or the resumption of the existing one (or of the saved one)
+run() {   # run NAME ARGS...: a new run with ARGS, or the resumption of the existing one (or of the saved one)
     local name=$1 saved; shift
     saved=$(saved_dir "$name")
     if [ ! -f "$OUT/$name/last.safetensors" ] && [ -f "$saved/last.safetensors" ]; then
@@ -48,7 +49,7 @@ run() {   # run NAME ARGS...: a new run, or the resumption of the existing one (
     if [ -f "$OUT/$name/last.safetensors" ]; then
         "$LMCONV" train --resume --output "$OUT/$name"
     else
-        "$LMCONV" train "$@" "${common[@]}" --output "$OUT/$name"
+        "$LMCONV" train "$@" --output "$OUT/$name"
     fi
 }
 
@@ -64,15 +65,23 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 }
 
 what=${1:-both}
-if [ "$what" = save ]; then save gray; save binary; save ood-binary; exit 0; fi
+if [ "$what" = save ]; then save gray; save binary; save ood-binary; save binary-cooldown; exit 0; fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
-    run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10 --seed 1
+    run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10 --seed 1 "${common[@]}"
 fi
 if [ "$what" = binary ] || [ "$what" = both ]; then
     train=$(threshold_data train); test=$(threshold_data test)
-    run binary --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1 --seed 1
+    run binary --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1 --seed 1 "${common[@]}"
 fi
 if [ "$what" = ood-binary ]; then   # started 2026-12-03 (docs/RUNS.md); the learning rate falls by 0.75 an epoch
     train=$(threshold_data train); test=$(threshold_data test)
-    run ood-binary --data "$train" --test-data "$test" --binarize --filters 32 --resnets 1 --lr-decay 0.75 --seed 3
+    run ood-binary --data "$train" --test-data "$test" --binarize --filters 32 --resnets 1 --lr-decay 0.75 --seed 3 "${common[@]}"
+fi
+if [ "$what" = binary-cooldown ]; then   # 2026-12-03 evening (docs/RUNS.md): the binary run's weights and Adam state
+    # at its step 8100 (as saved then in checkpoints/codec/binary), 3 epochs more at a learning rate of 5e-4 halved
+    # every epoch
+    train=$(threshold_data train); test=$(threshold_data test)
+    run binary-cooldown --init-from checkpoints/codec/binary/last.safetensors --data "$train" --test-data "$test" \
+        --batch-size 32 --lr 5e-4 --lr-decay 0.5 --steps 5600 --ema 0.999 --checkpoint-every 100 --eval-every 1000 \
+        --eval-limit 500 --seed 4
 fi
