@@ -18,6 +18,9 @@ Usage (a development tool, needs numpy; lmconv itself needs no Python), DIR hold
     done
   done
   python3 experiments/ood-score-combinations.py DIR
+Measured 2026-12-03 evening with the binary model then shipped, now
+Sources/LMConv/Resources/CodecModels/Retired/fmnist-binary-2026-12-03-step8100.safetensors (all 10 000 in, 5000 out;
+a few seconds once the scores exist): the numbers of the README's "Also tried" paragraph.
 """
 import json, sys
 import numpy as np
@@ -81,7 +84,7 @@ def main(directory):
             p_in, p_out, c_in, c_out = inn['per_order'][:n], out['per_order'][:m], inn['context8'][:n], out['context8'][:m]
             print(f'   the same on the first {n} in and {m} out: one order {auroc(p_in[:, 0] - c_in, p_out[:, 0] - c_out):.4f}, '
                   f'worst of 8 {auroc(p_in.max(1) - c_in, p_out.max(1) - c_out):.4f}')
-    print('3. Gaussian density of (nll, context8) and of the complexity alone (held-out half):')
+    print('3. Gaussian density of the score vector, fitted on the first half (held-out half):')
     for names in [['nll', 'context8'], ['nll', 'context8', 'context', 'png']]:
         X = lambda f: np.stack([f[c] for c in names], 1)
         mu, ci = X(fit).mean(0), np.linalg.inv(np.cov(X(fit).T))

@@ -62,7 +62,8 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertEqual(json["units"] as? String, "bits per dimension")
         XCTAssertEqual(json["heatmap"] as? String, heatmap)
         // A binarized model's default compressor is the orientation mixture.
-        XCTAssertTrue((json["compressor"] as? String)?.hasPrefix("context8 ") == true, "\(json["compressor"] ?? "none")")
+        XCTAssertTrue((json["compressor"] as? String)?.hasPrefix("context8 ") == true,
+                      "\(json["compressor"] ?? "none")")
         let images = try XCTUnwrap(json["images"] as? [[String: Any]])
         XCTAssertEqual(images.map { $0["index"] as? Int }, (0..<10).map { $0 })
         for image in images {
@@ -98,7 +99,8 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let grayJSON = try parseJSON(r.stdout)
         // An 8-bit model's default compressor is the plain context coder.
-        XCTAssertTrue((grayJSON["compressor"] as? String)?.hasPrefix("context (") == true, "\(grayJSON["compressor"] ?? "none")")
+        XCTAssertTrue((grayJSON["compressor"] as? String)?.hasPrefix("context (") == true,
+                      "\(grayJSON["compressor"] ?? "none")")
         let square = try XCTUnwrap(grayJSON["noise_square"] as? [String: Any])
         XCTAssertEqual(square["size"] as? Int, 3)
         let auroc = try XCTUnwrap(square["pixel_auroc"] as? Double)
