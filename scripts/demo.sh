@@ -2,7 +2,7 @@
 # The demo: builds the tool, trains a small binarized Fashion-MNIST model on the CPU, evaluates its test bits per
 # dimension with 1 and with 8 orders, samples, completes hidden halves and draws generation orders.
 #
-#   bash scripts/demo.sh                 # about 4 minutes on 2 cores
+#   bash scripts/demo.sh                 # 4-10 minutes on 2 cores, build included
 #   STEPS=2000 FILTERS=32 RESNETS=2 BATCH=32 EVAL_IMAGES=1000 OUT=runs/fmnist bash scripts/demo.sh   # the README's run
 #
 # Installs what it needs from Debian first (scripts/setup.sh). Everything goes to $OUT (default runs/demo).
