@@ -74,16 +74,16 @@ def main(directory):
         (s_in, s_out), w = calibrated(fit, held, out, compressors=compressors)
         print(f'   {"+".join(compressors):32s} AUROC {auroc(s_in, s_out):.4f}   weights {np.round(w[:-1], 3)}')
     print('2. orders (all in):')
+    def order_auroc(aggregate, k, n_in=None, n_out=None):   # AUROC of aggregate(first k per-order NLLs) − context8
+        s = lambda f, n: aggregate(f['per_order'][:n, :k]) - f['context8'][:n]
+        return auroc(s(inn, n_in), s(out, n_out))
+    mean, worst = (lambda p: p.mean(1)), (lambda p: p.max(1))
     for k in [1, 2, 4, 8]:
-        row = []
-        for label, aggregate in [('mean', lambda p: p.mean(1)), ('worst', lambda p: p.max(1))]:
-            row.append(f'{label} {auroc(aggregate(inn["per_order"][:, :k]) - inn["context8"], aggregate(out["per_order"][:, :k]) - out["context8"]):.4f}')
-        print(f'   first {k} orders: ' + ', '.join(row) + (f', ensemble {auroc(inn["ensemble"] - inn["context8"], out["ensemble"] - out["context8"]):.4f}' if k == 8 else ''))
-        if k == 8:
-            n = 2000 if len(inn['nll']) > 2000 else len(inn['nll']) // 2; m = n // 2
-            p_in, p_out, c_in, c_out = inn['per_order'][:n], out['per_order'][:m], inn['context8'][:n], out['context8'][:m]
-            print(f'   the same on the first {n} in and {m} out: one order {auroc(p_in[:, 0] - c_in, p_out[:, 0] - c_out):.4f}, '
-                  f'worst of 8 {auroc(p_in.max(1) - c_in, p_out.max(1) - c_out):.4f}')
+        print(f'   first {k} orders: mean {order_auroc(mean, k):.4f}, worst {order_auroc(worst, k):.4f}')
+    print(f'   8 orders, ensemble {auroc(inn["ensemble"] - inn["context8"], out["ensemble"] - out["context8"]):.4f}')
+    n = min(2000, len(inn['nll']) // 2); m = n // 2
+    print(f'   the same on the first {n} in and {m} out: one order {order_auroc(mean, 1, n, m):.4f}, '
+          f'worst of 8 {order_auroc(worst, 8, n, m):.4f}')
     print('3. Gaussian density of the score vector, fitted on the first half (held-out half):')
     for names in [['nll', 'context8'], ['nll', 'context8', 'context', 'png']]:
         X = lambda f: np.stack([f[c] for c in names], 1)

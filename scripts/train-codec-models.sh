@@ -15,7 +15,8 @@ OUT=${OUT:-runs/codec}
 LMCONV=${LMCONV:-.build/release/lmconv}
 [ -x "$LMCONV" ] || swift build -c release --product lmconv 2>&1 | tail -n 1
 mkdir -p "$OUT"
-common=(--batch-size 32 --lr 2e-3 --epochs 30 --ema 0.999 --checkpoint-every 100 --eval-every 1000 --eval-limit 500)
+schedule=(--batch-size 32 --ema 0.999 --checkpoint-every 100 --eval-every 1000 --eval-limit 500)   # every run's
+common=(--lr 2e-3 --epochs 30 "${schedule[@]}")   # the runs trained from scratch
 
 threshold_data() {   # Fashion-MNIST thresholded at 128, written once (0 or 255: dynamic binarisation is then exact)
     local split=$1
@@ -69,19 +70,16 @@ if [ "$what" = save ]; then save gray; save binary; save ood-binary; save binary
 if [ "$what" = gray ] || [ "$what" = both ]; then
     run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10 --seed 1 "${common[@]}"
 fi
+if [ "$what" != gray ]; then train=$(threshold_data train); test=$(threshold_data test); fi   # the binary runs' data
 if [ "$what" = binary ] || [ "$what" = both ]; then
-    train=$(threshold_data train); test=$(threshold_data test)
     run binary --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1 --seed 1 "${common[@]}"
 fi
 if [ "$what" = ood-binary ]; then   # started 2026-12-03 (docs/RUNS.md); the learning rate falls by 0.75 an epoch
-    train=$(threshold_data train); test=$(threshold_data test)
     run ood-binary --data "$train" --test-data "$test" --binarize --filters 32 --resnets 1 --lr-decay 0.75 --seed 3 "${common[@]}"
 fi
 if [ "$what" = binary-cooldown ]; then   # 2026-12-03 evening (docs/RUNS.md): the binary run's weights and Adam state
     # at its step 8100 (as saved then in checkpoints/codec/binary), 3 epochs more at a learning rate of 5e-4 halved
     # every epoch
-    train=$(threshold_data train); test=$(threshold_data test)
     run binary-cooldown --init-from checkpoints/codec/binary/last.safetensors --data "$train" --test-data "$test" \
-        --batch-size 32 --lr 5e-4 --lr-decay 0.5 --steps 5600 --ema 0.999 --checkpoint-every 100 --eval-every 1000 \
-        --eval-limit 500 --seed 4
+        --lr 5e-4 --lr-decay 0.5 --steps 5600 --seed 4 "${schedule[@]}"
 fi

@@ -129,7 +129,9 @@ public enum ComplexityCompressor: String, CaseIterable, Sendable {
 
         /// All eight.
         static let all: [ImageOrientation] = [false, true].flatMap { t in
-            [false, true].flatMap { r in [false, true].map { c in ImageOrientation(transposed: t, flipRows: r, flipColumns: c) } }
+            [false, true].flatMap { r in
+                [false, true].map { c in ImageOrientation(transposed: t, flipRows: r, flipColumns: c) }
+            }
         }
 
         /// The image (C, H, W) seen in this orientation: its levels (C, h, w) and its new size.
