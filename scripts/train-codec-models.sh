@@ -7,7 +7,7 @@
 # Machines do not outlive a session: `bash scripts/train-codec-models.sh save` copies each run's checkpoint (with the
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
-# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|save] (default both: gray
+# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|save] (default both: gray
 # then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +36,11 @@ PY
 
 SAVED=checkpoints/codec   # each run as the last session left it, in git: machines do not outlive a session
 saved_dir() {   # saved_dir NAME: where the run NAME is kept in git
-    if [ "$1" = ood-binary ]; then echo checkpoints/ood/binary; else echo "$SAVED/$1"; fi
+    case $1 in
+        ood-binary) echo checkpoints/ood/binary ;;
+        binary-background) echo checkpoints/background/binary-perturb0.2 ;;
+        *) echo "$SAVED/$1" ;;
+    esac
 }
 
 run() {   # run NAME ARGS...: a new run with ARGS, or the resumption of the existing one (or of the saved one)
@@ -66,7 +70,7 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 }
 
 what=${1:-both}
-if [ "$what" = save ]; then save gray; save binary; save ood-binary; save binary-cooldown; exit 0; fi
+if [ "$what" = save ]; then save gray; save binary; save ood-binary; save binary-cooldown; save binary-background; exit 0; fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
     run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10 --seed 1 "${common[@]}"
 fi
@@ -82,4 +86,10 @@ if [ "$what" = binary-cooldown ]; then   # 2026-12-03 evening (docs/RUNS.md): th
     # every epoch
     run binary-cooldown --init-from checkpoints/codec/binary/last.safetensors --data "$train" --test-data "$test" \
         --lr 5e-4 --lr-decay 0.5 --steps 5600 --seed 4 "${schedule[@]}"
+fi
+if [ "$what" = binary-background ]; then   # 2026-12-04 (docs/RUNS.md): the likelihood ratio's background for binarized
+    # images, Ren et al.'s recipe as for the 8-bit one (20% of each image's pixels replaced by noise); the codec's
+    # binary network, one thread (the other core scores), 6000 steps with the learning rate falling 0.75 an epoch
+    run binary-background --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1 --perturb-rate 0.2 \
+        --lr 2e-3 --lr-decay 0.75 --steps 6000 --threads 1 --seed 5 "${schedule[@]}"
 fi
