@@ -9,8 +9,8 @@ struct OodCommand: ParsableCommand {
         abstract: "Out-of-distribution detection: AUROC, AUPRC and FPR at 95% TPR of every anomaly score.",
         discussion: """
             Scores --in (in-distribution, the negatives) and --out (out-of-distribution, the positives) as \
-            'lmconv score' does, and reports for every score the area under the ROC curve, the area under the \
-            precision-recall curve (average precision, the out images as positives) and the false-positive rate \
+            'lmconv score' does, and reports for every score the area under the ROC curve (with DeLong's standard \
+            error), the area under the precision-recall curve (average precision, the out images as positives) and the false-positive rate \
             at 95% true positives. Ties count one half (exact). order_spread is reported with two or more orders, \
             likelihood_ratio with --background.
             """)
@@ -71,7 +71,10 @@ struct OodCommand: ParsableCommand {
         if json {
             let perScore: [(String, JSON)] = zip(scores, metrics).map { score, m in
                 (score.name, jsonObject([
-                    ("auroc", .number(m.auroc)), ("auprc", .number(m.auprc)), ("fpr_at_95_tpr", .number(m.fprAt95TPR)),
+                    ("auroc", .number(m.auroc)), ("auroc_standard_error", .number(m.aurocStandardError)),
+                    ("auroc_ci95_low", .number(m.aurocConfidenceInterval95.lowerBound)),
+                    ("auroc_ci95_high", .number(m.aurocConfidenceInterval95.upperBound)),
+                    ("auprc", .number(m.auprc)), ("fpr_at_95_tpr", .number(m.fprAt95TPR)),
                     ("mean_in", .number(inReport.mean(score)!)), ("mean_out", .number(outReport.mean(score)!)),
                 ]))
             }
@@ -94,16 +97,18 @@ struct OodCommand: ParsableCommand {
         print("out         \(outData), \(outSet.count) images (positives)")
         print("orders      \(inReport.orderNames.count): " + inReport.orderNames.joined(separator: ", "))
         print("compressor  \(detector.compressor.summary)")
-        let header = ["score", "AUROC", "AUPRC", "FPR@95%TPR", "mean in", "mean out"]
+        let header = ["score", "AUROC", "SE(AUROC)", "AUPRC", "FPR@95%TPR", "mean in", "mean out"]
         print(header[0].padding(toLength: 18, withPad: " ", startingAt: 0)
             + header.dropFirst().map { $0.leftPadding(toLength: 11) }.joined())
         for (score, m) in zip(scores, metrics) {
-            let values = [m.auroc, m.auprc, m.fprAt95TPR, inReport.mean(score)!, outReport.mean(score)!]
+            let values = [m.auroc, m.aurocStandardError, m.auprc, m.fprAt95TPR, inReport.mean(score)!,
+                          outReport.mean(score)!]
             print(score.name.padding(toLength: 18, withPad: " ", startingAt: 0)
                 + values.map { String(format: "%.4f", $0).leftPadding(toLength: 11) }.joined())
         }
         if inReport.orderNames.count == 1 { print("(order_spread needs two or more orders: see --orders)") }
         if scoring.background == nil { print("(likelihood_ratio needs --background)") }
+        print("(SE: DeLong's standard error of the AUROC, the images taken as independent; ±1.96 SE is a 95% interval)")
         if let roc { print("wrote \(roc)") }
     }
 }

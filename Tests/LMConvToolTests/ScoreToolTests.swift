@@ -157,6 +157,10 @@ final class ScoreToolTests: XCTestCase {
             }
             XCTAssertNotNil(metrics["mean_in"])
             XCTAssertNotNil(metrics["mean_out"])
+            let auroc = try XCTUnwrap(metrics["auroc"]), error = try XCTUnwrap(metrics["auroc_standard_error"])
+            let low = try XCTUnwrap(metrics["auroc_ci95_low"]), high = try XCTUnwrap(metrics["auroc_ci95_high"])
+            XCTAssertTrue(error >= 0 && low <= auroc && auroc <= high && 0 <= low && high <= 1, "\(name): \(metrics)")
+            XCTAssertEqual(low, max(0, auroc - 1.96 * error), accuracy: 1e-9)
         }
         // Noise is far from blobs, even for a model trained three steps: its complexity correction is large.
         let picture = try PNG.read(contentsOf: roc)
@@ -165,7 +169,7 @@ final class ScoreToolTests: XCTestCase {
         r = try runLMConv(["ood", "--checkpoint", s.model, "--in", s.blobs, "--out", s.noise, "--orders", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("score") && $0.contains("AUROC") && $0.contains("FPR@95%TPR") })
+        XCTAssertTrue(lines.contains { $0.hasPrefix("score") && $0.contains("AUROC") && $0.contains("SE(AUROC)") && $0.contains("FPR@95%TPR") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("nll ") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("complexity ") })
         XCTAssertFalse(lines.contains { $0.hasPrefix("order_spread ") })   // one order: no spread to measure

@@ -4,7 +4,8 @@ import Foundation
 // (negatives): the ROC curve, its area, average precision and the false-positive rate at 95% true positives.
 // Ties are exact: samples of equal score share one threshold, so a tie between a positive and a negative counts
 // one half in the AUROC (the Mann-Whitney statistic), and the curves step once per distinct score. All counts are
-// integers until the final division.
+// integers until the final division. The AUROC's standard error is DeLong et al.'s (1988), which assumes the samples
+// independent: right for images, not for the pixels of one image.
 
 /// One threshold of a ROC curve: the samples with score >= the threshold are called anomalous.
 public struct ROCPoint: Sendable, Equatable {
@@ -20,6 +21,10 @@ public struct ROCPoint: Sendable, Equatable {
 public struct DetectionMetrics: Sendable, Equatable {
     /// Area under the ROC curve: P(score of a positive > score of a negative) + ½ P(equal).
     public var auroc: Double
+    /// The AUROC's standard error (DeLong, DeLong and Clarke-Pearson 1988): √(S₁₀/P + S₀₁/N), S₁₀ the sample
+    /// variance over positives of the fraction of negatives each outscores (ties ½), S₀₁ that over negatives of the
+    /// fraction of positives outscoring each; a set of one sample contributes no variance. Assumes independent samples.
+    public var aurocStandardError: Double
     /// Area under the precision-recall curve as average precision: Σ over distinct thresholds of
     /// (recall gained) × precision there (scikit-learn's `average_precision_score`).
     public var auprc: Double
@@ -62,10 +67,48 @@ public struct DetectionMetrics: Sendable, Equatable {
                                 threshold: threshold))
         }
         auroc = Double(twiceArea) / (2 * Double(P) * Double(N))
+        aurocStandardError = Self.delongStandardError(positives: positives, negatives: negatives)
         auprc = precisionSum / Double(P)
         fprAt95TPR = fprAt95!   // the last threshold reaches TP = P
         self.roc = roc
         self.positives = P
         self.negatives = N
+    }
+
+    /// The normal-approximation 95% confidence interval of the AUROC, auroc ± 1.96 standard errors, within [0, 1].
+    public var aurocConfidenceInterval95: ClosedRange<Double> {
+        Swift.max(0, auroc - 1.96 * aurocStandardError)...Swift.min(1, auroc + 1.96 * aurocStandardError)
+    }
+
+    /// DeLong's standard error of the Mann-Whitney AUROC, from each sample's structural component (its placement
+    /// among the other set), counted by binary search in the sorted other set: O((P + N) log(P + N)).
+    static func delongStandardError(positives: [Double], negatives: [Double]) -> Double {
+        let sortedPositives = positives.sorted(), sortedNegatives = negatives.sorted()
+        /// (#values < v) + ½ (#values == v) over the ascending `values`.
+        func placement(_ v: Double, in values: [Double]) -> Double {
+            let below = firstIndex(in: values) { $0 >= v }, notAbove = firstIndex(in: values) { $0 > v }
+            return Double(below) + 0.5 * Double(notAbove - below)
+        }
+        // V10: per positive, the fraction of negatives it outscores; V01: per negative, the fraction of positives
+        // that outscore it (the complement of its own placement among the positives).
+        let v10 = positives.map { placement($0, in: sortedNegatives) / Double(negatives.count) }
+        let v01 = negatives.map { 1 - placement($0, in: sortedPositives) / Double(positives.count) }
+        func sampleVariance(_ v: [Double]) -> Double {
+            guard v.count > 1 else { return 0 }
+            let mean = v.reduce(0, +) / Double(v.count)
+            return v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count - 1)
+        }
+        return (sampleVariance(v10) / Double(positives.count) + sampleVariance(v01) / Double(negatives.count)).squareRoot()
+    }
+
+    /// The first index of the ascending `values` where `isPast` holds (values.count if nowhere); `isPast` must be
+    /// false then true along the array.
+    private static func firstIndex(in values: [Double], where isPast: (Double) -> Bool) -> Int {
+        var low = 0, high = values.count
+        while low < high {
+            let middle = (low + high) / 2
+            if isPast(values[middle]) { high = middle } else { low = middle + 1 }
+        }
+        return low
     }
 }
