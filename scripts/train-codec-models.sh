@@ -7,8 +7,8 @@
 # Machines do not outlive a session: `bash scripts/train-codec-models.sh save` copies each run's checkpoint (with the
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
-# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|save] (default both: gray
-# then binary).
+# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|save]
+# (default both: gray then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-runs/codec}
@@ -70,7 +70,10 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 }
 
 what=${1:-both}
-if [ "$what" = save ]; then save gray; save binary; save ood-binary; save binary-cooldown; save binary-background; exit 0; fi
+if [ "$what" = save ]; then
+    for name in gray binary ood-binary binary-cooldown binary-background; do save "$name"; done
+    exit 0
+fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
     run gray --data fashion-mnist --test-data fashion-mnist --n-bits 8 --filters 32 --resnets 1 --mixtures 10 --seed 1 "${common[@]}"
 fi

@@ -169,7 +169,9 @@ final class ScoreToolTests: XCTestCase {
         r = try runLMConv(["ood", "--checkpoint", s.model, "--in", s.blobs, "--out", s.noise, "--orders", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("score") && $0.contains("AUROC") && $0.contains("SE(AUROC)") && $0.contains("FPR@95%TPR") })
+        XCTAssertTrue(lines.contains {
+            $0.hasPrefix("score") && $0.contains("AUROC") && $0.contains("SE(AUROC)") && $0.contains("FPR@95%TPR")
+        })
         XCTAssertTrue(lines.contains { $0.hasPrefix("nll ") })
         XCTAssertTrue(lines.contains { $0.hasPrefix("complexity ") })
         XCTAssertFalse(lines.contains { $0.hasPrefix("order_spread ") })   // one order: no spread to measure
