@@ -7,7 +7,8 @@
 # Machines do not outlive a session: `bash scripts/train-codec-models.sh save` copies each run's checkpoint (with the
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
-# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|save]
+# Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|
+# ood-binary-cooldown|save]
 # (default both: gray then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -39,6 +40,7 @@ saved_dir() {   # saved_dir NAME: where the run NAME is kept in git
     case $1 in
         ood-binary) echo checkpoints/ood/binary ;;
         binary-background) echo checkpoints/background/binary-perturb0.2 ;;
+        ood-binary-cooldown) echo checkpoints/ood/binary-cooldown ;;
         *) echo "$SAVED/$1" ;;
     esac
 }
@@ -71,7 +73,7 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 
 what=${1:-both}
 if [ "$what" = save ]; then
-    for name in gray binary ood-binary binary-cooldown binary-background; do save "$name"; done
+    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown; do save "$name"; done
     exit 0
 fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
@@ -95,4 +97,10 @@ if [ "$what" = binary-background ]; then   # 2026-12-04 (docs/RUNS.md): the like
     # binary network, one thread (the other core scores), 6000 steps with the learning rate falling 0.75 an epoch
     run binary-background --data "$train" --test-data "$test" --binarize --filters 16 --resnets 1 --perturb-rate 0.2 \
         --lr 2e-3 --lr-decay 0.75 --steps 6000 --threads 1 --seed 5 "${schedule[@]}"
+fi
+if [ "$what" = ood-binary-cooldown ]; then   # 2026-12-04 (docs/RUNS.md): the ood-binary run's weights, Adam state
+    # and EMA at its step 7018 (as saved then in checkpoints/ood/binary), 3000 steps more at 5e-4 halved every epoch,
+    # as the F 16 codec model was cooled down; the ood-binary run itself goes on from its own checkpoint
+    run ood-binary-cooldown --init-from checkpoints/ood/binary/last.safetensors --data "$train" --test-data "$test" \
+        --lr 5e-4 --lr-decay 0.5 --steps 3000 --seed 6 "${schedule[@]}"
 fi
