@@ -11,8 +11,8 @@ struct OodCommand: ParsableCommand {
             Scores --in (in-distribution, the negatives) and --out (out-of-distribution, the positives) as \
             'lmconv score' does, and reports for every score the area under the ROC curve (with DeLong's standard \
             error), the area under the precision-recall curve (average precision, the out images as positives) \
-            and the false-positive rate at 95% true positives. Ties count one half (exact). order_spread is reported with two or more orders, \
-            likelihood_ratio with --background.
+            and the false-positive rate at 95% true positives. Ties count one half (exact). order_spread is \
+            reported with two or more orders, likelihood_ratio with --background.
             """)
 
     @OptionGroup var checkpointOptions: CheckpointOptions

@@ -52,6 +52,10 @@ public struct DetectionMetrics: Sendable, Equatable {
         var twiceArea = 0                  // Σ ΔFP · (TP_before + TP_after), = 2 · AUROC · P · N exactly
         var precisionSum = 0.0             // Σ ΔTP · precision
         var fprAt95: Double?
+        // DeLong's structural components, one per tie group: (samples, value) for its positives, the fraction of
+        // negatives each outscores (ties ½), and for its negatives, the fraction of positives outscoring each.
+        var positiveComponents: [(count: Int, value: Double)] = []
+        var negativeComponents: [(count: Int, value: Double)] = []
         var i = 0
         while i < samples.count {
             let threshold = samples[i].0
@@ -61,13 +65,22 @@ public struct DetectionMetrics: Sendable, Equatable {
                 i += 1
             }
             twiceArea += (fp - fpBefore) * (tpBefore + tp)
-            if tp > tpBefore { precisionSum += Double(tp - tpBefore) * Double(tp) / Double(tp + fp) }
+            // Twice the counts, so that the tie's half stays an integer: 2(N − fp) + ΔFP negatives below a positive
+            // here, 2 tpBefore + ΔTP positives above a negative.
+            if tp > tpBefore {
+                precisionSum += Double(tp - tpBefore) * Double(tp) / Double(tp + fp)
+                positiveComponents.append((tp - tpBefore, Double(2 * (N - fp) + fp - fpBefore) / Double(2 * N)))
+            }
+            if fp > fpBefore {
+                negativeComponents.append((fp - fpBefore, Double(2 * tpBefore + tp - tpBefore) / Double(2 * P)))
+            }
             if fprAt95 == nil && 100 * tp >= 95 * P { fprAt95 = Double(fp) / Double(N) }
             roc.append(ROCPoint(falsePositiveRate: Double(fp) / Double(N), truePositiveRate: Double(tp) / Double(P),
                                 threshold: threshold))
         }
         auroc = Double(twiceArea) / (2 * Double(P) * Double(N))
-        aurocStandardError = Self.delongStandardError(positives: positives, negatives: negatives)
+        aurocStandardError = Self.delongStandardError(positiveComponents, negativeComponents, auroc: auroc,
+                                                      positives: P, negatives: N)
         auprc = precisionSum / Double(P)
         fprAt95TPR = fprAt95!   // the last threshold reaches TP = P
         self.roc = roc
@@ -80,35 +93,17 @@ public struct DetectionMetrics: Sendable, Equatable {
         Swift.max(0, auroc - 1.96 * aurocStandardError)...Swift.min(1, auroc + 1.96 * aurocStandardError)
     }
 
-    /// DeLong's standard error of the Mann-Whitney AUROC, from each sample's structural component (its placement
-    /// among the other set), counted by binary search in the sorted other set: O((P + N) log(P + N)).
-    static func delongStandardError(positives: [Double], negatives: [Double]) -> Double {
-        let sortedPositives = positives.sorted(), sortedNegatives = negatives.sorted()
-        /// (#values < v) + ½ (#values == v) over the ascending `values`.
-        func placement(_ v: Double, in values: [Double]) -> Double {
-            let below = firstIndex(in: values) { $0 >= v }, notAbove = firstIndex(in: values) { $0 > v }
-            return Double(below) + 0.5 * Double(notAbove - below)
+    /// DeLong's standard error of the Mann-Whitney AUROC from the structural components of the sweep (each the mean
+    /// `auroc` over its set): √(S₁₀/P + S₀₁/N) with the sample variances S over P positives and N negatives.
+    static func delongStandardError(_ positiveComponents: [(count: Int, value: Double)],
+                                    _ negativeComponents: [(count: Int, value: Double)], auroc: Double,
+                                    positives P: Int, negatives N: Int) -> Double {
+        func sampleVariance(_ components: [(count: Int, value: Double)], samples n: Int) -> Double {
+            guard n > 1 else { return 0 }
+            let squares = components.reduce(0) { $0 + Double($1.count) * ($1.value - auroc) * ($1.value - auroc) }
+            return squares / Double(n - 1)
         }
-        // V10: per positive, the fraction of negatives it outscores; V01: per negative, the fraction of positives
-        // that outscore it (the complement of its own placement among the positives).
-        let v10 = positives.map { placement($0, in: sortedNegatives) / Double(negatives.count) }
-        let v01 = negatives.map { 1 - placement($0, in: sortedPositives) / Double(positives.count) }
-        func sampleVariance(_ v: [Double]) -> Double {
-            guard v.count > 1 else { return 0 }
-            let mean = v.reduce(0, +) / Double(v.count)
-            return v.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(v.count - 1)
-        }
-        return (sampleVariance(v10) / Double(positives.count) + sampleVariance(v01) / Double(negatives.count)).squareRoot()
-    }
-
-    /// The first index of the ascending `values` where `isPast` holds (values.count if nowhere); `isPast` must be
-    /// false then true along the array.
-    private static func firstIndex(in values: [Double], where isPast: (Double) -> Bool) -> Int {
-        var low = 0, high = values.count
-        while low < high {
-            let middle = (low + high) / 2
-            if isPast(values[middle]) { high = middle } else { low = middle + 1 }
-        }
-        return low
+        return (sampleVariance(positiveComponents, samples: P) / Double(P)
+            + sampleVariance(negativeComponents, samples: N) / Double(N)).squareRoot()
     }
 }
