@@ -4,7 +4,8 @@
 /// A convolution whose kernel is masked differently at every pixel location.
 ///
 /// `forward` computes `Y[:, b, q] = Wt (OC, C*KK) @ (im2col(X) ⊙ M)[:, b, q] + bias + Mw (OC, KK) @ M[:, q]`
-/// with the image-tiled kernels of `MaskedConvolution.swift` (masked im2col straight into a cached GEMM operand).
+/// with the kernel of `OpenTapConvolution.swift` (image rows grouped by the taps their masks open, each group's GEMM
+/// over those taps only); backward with the image-tiled kernels of `MaskedConvolution.swift`.
 /// The backward pass recomputes the masked columns from the cached input rather than storing them, as the
 /// reference does, to keep memory low.
 public struct LocallyMaskedConv2d {
@@ -55,10 +56,12 @@ public struct LocallyMaskedConv2d {
             writeBiasAndMaskTerm(into: y, mask: mask, batch: B, pixels: HW, store: store)
             input.withUnsafeBufferPointer { x in
                 mask.withUnsafeBufferPointer { m in
+                    // Only the taps a row's masks open are multiplied (an S-curve's rows open about half of them).
+                    let groups = OpenTapRowGroups(mask: m.baseAddress!, taps: KK, height: H, width: W)
                     weightValues.withUnsafeBufferPointer { w in
-                        maskedConvolutionForward(output: y, input: x.baseAddress!, weight: w.baseAddress!,
-                                                 mask: m.baseAddress!, channels: C, outputChannels: OC, batch: B,
-                                                 height: H, width: W, kernelSize: K, dilation: dilation)
+                        openTapConvolutionForward(output: y, input: x.baseAddress!, weight: w.baseAddress!,
+                                                  mask: m.baseAddress!, groups: groups, channels: C, outputChannels: OC,
+                                                  batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
                     }
                 }
             }
