@@ -97,34 +97,8 @@ public func openTapConvolutionForward(
                 let b0 = tile * perTile, T = Swift.min(perTile, B - b0)
                 for (g, group) in groups.groups.enumerated() {
                     let A = group.taps.count, L = group.rows.count * W, n = T * L
-                    // columns[(c*A + a), t*L + i*W + col] = X[c, b0 + t, row_i + dr, col + dc] * M[tap_a, row_i, col]
-                    for a in 0..<A {
-                        let j = group.taps[a]
-                        let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
-                        let cLo = Swift.max(0, -dc), cHi = Swift.max(cLo, Swift.min(W, W - dc))
-                        for c in 0..<C {
-                            for t in 0..<T {
-                                let x = input + c * N + (b0 + t) * HW
-                                let dst = columns + (c * A + a) * n + t * L
-                                for (i, r) in group.rows.enumerated() {
-                                    let out = dst + i * W, sr = r + dr
-                                    if sr < 0 || sr >= H || cLo >= cHi {
-                                        out.update(repeating: 0, count: W)
-                                        continue
-                                    }
-                                    let from = x + sr * W + dc
-                                    for col in 0..<cLo { out[col] = 0 }
-                                    if let v = group.rowValues[a * group.rows.count + i] {
-                                        for col in cLo..<cHi { out[col] = from[col] * v }
-                                    } else {
-                                        let m = mask + j * HW + r * W
-                                        for col in cLo..<cHi { out[col] = from[col] * m[col] }
-                                    }
-                                    for col in cHi..<W { out[col] = 0 }
-                                }
-                            }
-                        }
-                    }
+                    gatherOpenTapColumns(columns, group: group, input: input, mask: mask, channels: C, batch: B,
+                                         firstImage: b0, images: T, height: H, width: W, kernelSize: K, dilation: D)
                     singleThreadedGEMM(transposeA: .none, transposeB: .none, m: OC, n: n, k: C * A, alpha: 1,
                                        a: weights + weightOffsets[g], lda: C * A, b: columns, ldb: n, beta: 0,
                                        c: product, ldc: n)
@@ -138,6 +112,140 @@ public func openTapConvolutionForward(
                             }
                         }
                     }
+                }
+            }
+        }
+    }
+}
+
+/// The backward of ``openTapConvolutionForward(output:input:weight:mask:groups:channels:outputChannels:batch:height:width:kernelSize:dilation:)``,
+/// the same sums as
+/// ``maskedConvolutionBackward(dInput:dWeight:dOutput:input:weight:mask:channels:outputChannels:batch:height:width:kernelSize:dilation:)``
+/// without the closed taps: dWt (OC, C*KK) overwritten (zero at taps no row opens) and dX (C, B, H, W) accumulated.
+/// Per tile and row group: the group's columns U (C*A, T*L) recomputed, its rows of dY gathered, dWt's open taps +=
+/// dY Uᵀ and dX += col2im(Wtᵀ dY). dWt sums tiles in a fixed number of groups of tiles, as the full-column backward
+/// does, so the result does not depend on the number of threads.
+public func openTapConvolutionBackward(
+    dInput: UnsafeMutablePointer<Float>, dWeight: UnsafeMutablePointer<Float>, dOutput: UnsafePointer<Float>,
+    input: UnsafePointer<Float>, weight: UnsafePointer<Float>, mask: UnsafePointer<Float>, groups: OpenTapRowGroups,
+    channels C: Int, outputChannels OC: Int, batch B: Int, height H: Int, width W: Int, kernelSize K: Int, dilation D: Int
+) {
+    let HW = H * W, N = B * HW, KK = K * K, CKK = C * KK
+    let perTile = imagesPerTile(batch: B, pixels: HW)
+    let tiles = (B + perTile - 1) / perTile
+    var weightOffsets: [Int] = [], weights: [Float] = []          // each group's Wt (OC, C*A)
+    for group in groups.groups {
+        weightOffsets.append(weights.count)
+        for o in 0..<OC { for c in 0..<C { for tap in group.taps { weights.append(weight[o * CKK + c * KK + tap]) } } }
+    }
+    let largestColumns = groups.groups.reduce(0) { Swift.max($0, $1.taps.count * $1.rows.count * W) }
+    let largestGroup = groups.groups.reduce(0) { Swift.max($0, $1.rows.count * W) }
+    let largestWeight = groups.groups.reduce(0) { Swift.max($0, OC * C * $1.taps.count) }
+    let tileGroups = Swift.min(tiles, 8)
+    let partials = UnsafeMutablePointer<Float>.allocate(capacity: tileGroups * OC * CKK)
+    partials.initialize(repeating: 0, count: tileGroups * OC * CKK)
+    defer { partials.deallocate() }
+    weights.withUnsafeBufferPointer { weights in
+        let weights = weights.baseAddress!
+        parallelFor(tileGroups, minimumChunk: 1) { tileGroupRange in
+            let workspace = Workspace.current
+            let columns = workspace.scratch(.columns, count: C * largestColumns * perTile)    // U (C*A, T*L)
+            let dColumns = workspace.scratch(.gradient, count: C * largestColumns * perTile)  // dU (C*A, T*L)
+            let dY = workspace.scratch(.auxiliary, count: OC * largestGroup * perTile)        // (OC, T*L)
+            var dWeightGroup = [Float](repeating: 0, count: largestWeight)                     // (OC, C*A)
+            for tileGroup in tileGroupRange {
+                let dW = partials + tileGroup * OC * CKK
+                for tile in stride(from: tileGroup, to: tiles, by: tileGroups) {
+                    let b0 = tile * perTile, T = Swift.min(perTile, B - b0)
+                    for (g, group) in groups.groups.enumerated() {
+                        let A = group.taps.count, L = group.rows.count * W, n = T * L
+                        gatherOpenTapColumns(columns, group: group, input: input, mask: mask, channels: C, batch: B,
+                                             firstImage: b0, images: T, height: H, width: W, kernelSize: K,
+                                             dilation: D)
+                        for o in 0..<OC { for t in 0..<T {
+                            let from = dOutput + o * N + (b0 + t) * HW, to = dY + o * n + t * L
+                            for (i, r) in group.rows.enumerated() {
+                                (to + i * W).update(from: from + r * W, count: W)
+                            }
+                        } }
+                        // dWt's open taps += dY Uᵀ.
+                        dWeightGroup.withUnsafeMutableBufferPointer { dWg in
+                            singleThreadedGEMM(transposeA: .none, transposeB: .transposed, m: OC, n: C * A, k: n,
+                                               alpha: 1, a: dY, lda: n, b: columns, ldb: n, beta: 0,
+                                               c: dWg.baseAddress!, ldc: C * A)
+                            for o in 0..<OC { for c in 0..<C { for a in 0..<A {
+                                dW[o * CKK + c * KK + group.taps[a]] += dWg[(o * C + c) * A + a]
+                            } } }
+                        }
+                        // dU = Wtᵀ dY, then dX += col2im(dU) over the open taps.
+                        singleThreadedGEMM(transposeA: .transposed, transposeB: .none, m: C * A, n: n, k: OC,
+                                           alpha: 1, a: weights + weightOffsets[g], lda: C * A, b: dY, ldb: n,
+                                           beta: 0, c: dColumns, ldc: n)
+                        for a in 0..<A {
+                            let j = group.taps[a]
+                            let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
+                            let cLo = Swift.max(0, -dc), cHi = Swift.min(W, W - dc)
+                            if cLo >= cHi { continue }
+                            for c in 0..<C { for t in 0..<T {
+                                let dx = dInput + c * N + (b0 + t) * HW
+                                let src = dColumns + (c * A + a) * n + t * L
+                                for (i, r) in group.rows.enumerated() {
+                                    let sr = r + dr
+                                    if sr < 0 || sr >= H { continue }
+                                    let from = src + i * W, to = dx + sr * W + dc
+                                    if let v = group.rowValues[a * group.rows.count + i] {
+                                        for col in cLo..<cHi { to[col] += from[col] * v }
+                                    } else {
+                                        let m = mask + j * HW + r * W
+                                        for col in cLo..<cHi { to[col] += from[col] * m[col] }
+                                    }
+                                }
+                            } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    dWeight.initialize(repeating: 0, count: OC * CKK)
+    for tileGroup in 0..<tileGroups {
+        let p = partials + tileGroup * OC * CKK
+        for i in 0..<(OC * CKK) { dWeight[i] += p[i] }
+    }
+}
+
+/// A row group's masked columns for images firstImage..<firstImage+images: `columns[(c*A + a), t*L + i*W + col] =
+/// X[c, firstImage + t, row_i + dr_a, col + dc_a] * M[tap_a, row_i, col]` (0 outside the image), L = R*W.
+@inline(__always)
+func gatherOpenTapColumns(
+    _ columns: UnsafeMutablePointer<Float>, group: OpenTapRowGroups.Group, input: UnsafePointer<Float>,
+    mask: UnsafePointer<Float>, channels C: Int, batch B: Int, firstImage b0: Int, images T: Int, height H: Int,
+    width W: Int, kernelSize K: Int, dilation D: Int
+) {
+    let HW = H * W, N = B * HW, A = group.taps.count, L = group.rows.count * W, n = T * L
+    for a in 0..<A {
+        let j = group.taps[a]
+        let (dr, dc) = tapOffset(j, kernelSize: K, dilation: D)
+        let cLo = Swift.max(0, -dc), cHi = Swift.max(cLo, Swift.min(W, W - dc))
+        for c in 0..<C {
+            for t in 0..<T {
+                let x = input + c * N + (b0 + t) * HW
+                let dst = columns + (c * A + a) * n + t * L
+                for (i, r) in group.rows.enumerated() {
+                    let out = dst + i * W, sr = r + dr
+                    if sr < 0 || sr >= H || cLo >= cHi {
+                        out.update(repeating: 0, count: W)
+                        continue
+                    }
+                    let from = x + sr * W + dc
+                    for col in 0..<cLo { out[col] = 0 }
+                    if let v = group.rowValues[a * group.rows.count + i] {
+                        for col in cLo..<cHi { out[col] = from[col] * v }
+                    } else {
+                        let m = mask + j * HW + r * W
+                        for col in cLo..<cHi { out[col] = from[col] * m[col] }
+                    }
+                    for col in cHi..<W { out[col] = 0 }
                 }
             }
         }

@@ -93,6 +93,28 @@ final class MaskedConvolutionTests: XCTestCase {
         }
         let label = "\(kind) C \(C) OC \(OC) B \(B) \(H)x\(W) K \(K) D \(D)"
         assertClose(y, yPlain, relativeTolerance: 1e-4, absoluteTolerance: 1e-4, "open-tap forward " + label)
+        // Backward: dW = dY Uᵀ, dX = col2im(Wᵀ dY), against the plain composition.
+        let dy = random(OC * N, &rng)
+        var dwPlain = [Float](repeating: 0, count: OC * C * KK)
+        referenceGEMM(transposeA: .none, transposeB: .transposed, m: OC, n: C * KK, k: N, alpha: 1, a: dy, lda: N,
+                      b: u, ldb: N, beta: 0, c: &dwPlain, ldc: C * KK)
+        var du = [Float](repeating: 0, count: C * KK * N)
+        referenceGEMM(transposeA: .transposed, transposeB: .none, m: C * KK, n: N, k: OC, alpha: 1, a: w,
+                      lda: C * KK, b: dy, ldb: N, beta: 0, c: &du, ldc: N)
+        let dxStart = random(C * N, &rng)   // dX is accumulated into
+        var dxPlain = dxStart
+        referenceMaskedCol2im(dInput: &dxPlain, dColumns: du, mask: mask, channels: C, batch: B, height: H, width: W,
+                              kernelSize: K, dilation: D)
+        var dw = [Float](repeating: 7, count: OC * C * KK), dx = dxStart
+        dw.withUnsafeMutableBufferPointer { dw in
+            dx.withUnsafeMutableBufferPointer { dx in
+                openTapConvolutionBackward(dInput: dx.baseAddress!, dWeight: dw.baseAddress!, dOutput: dy, input: x,
+                                           weight: w, mask: mask, groups: groups, channels: C, outputChannels: OC,
+                                           batch: B, height: H, width: W, kernelSize: K, dilation: D)
+            }
+        }
+        assertClose(dw, dwPlain, relativeTolerance: 1e-4, absoluteTolerance: 1e-3, "open-tap dW " + label)
+        assertClose(dx, dxPlain, relativeTolerance: 1e-4, absoluteTolerance: 1e-4, "open-tap dX " + label)
         // Every row with an open tap is in exactly one group, which lists exactly the taps open in that row.
         var seen = Set<Int>()
         for group in groups.groups {

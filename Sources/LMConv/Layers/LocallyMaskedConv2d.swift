@@ -4,8 +4,8 @@
 /// A convolution whose kernel is masked differently at every pixel location.
 ///
 /// `forward` computes `Y[:, b, q] = Wt (OC, C*KK) @ (im2col(X) ⊙ M)[:, b, q] + bias + Mw (OC, KK) @ M[:, q]`
-/// with the kernel of `OpenTapConvolution.swift` (image rows grouped by the taps their masks open, each group's GEMM
-/// over those taps only); backward with the image-tiled kernels of `MaskedConvolution.swift`.
+/// and its backward with the kernels of `OpenTapConvolution.swift` (image rows grouped by the taps their masks open,
+/// each group's GEMMs over those taps only; the full-column kernels of `MaskedConvolution.swift` are their reference).
 /// The backward pass recomputes the masked columns from the cached input rather than storing them, as the
 /// reference does, to keep memory low.
 public struct LocallyMaskedConv2d {
@@ -114,10 +114,12 @@ public struct LocallyMaskedConv2d {
                     cache.weight.withUnsafeBufferPointer { w in
                         dWeight.withUnsafeMutableBufferPointer { dw in
                             dInput.withUnsafeMutableBufferPointer { dx in
-                                maskedConvolutionBackward(
+                                let groups = OpenTapRowGroups(mask: m.baseAddress!, taps: KK, height: H, width: W)
+                                openTapConvolutionBackward(
                                     dInput: dx.baseAddress!, dWeight: dw.baseAddress!, dOutput: dy,
-                                    input: x.baseAddress!, weight: w.baseAddress!, mask: m.baseAddress!, channels: C,
-                                    outputChannels: OC, batch: B, height: H, width: W, kernelSize: K, dilation: dilation)
+                                    input: x.baseAddress!, weight: w.baseAddress!, mask: m.baseAddress!,
+                                    groups: groups, channels: C, outputChannels: OC, batch: B, height: H, width: W,
+                                    kernelSize: K, dilation: dilation)
                             }
                         }
                     }
