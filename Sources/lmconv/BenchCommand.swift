@@ -37,11 +37,13 @@ struct BenchCommand: ParsableCommand {
             print(String(format: """
                 config: %dx%dx%d, F %d, R %d, k %d, D %d, %@, batch %d, %d parameters
                 train step: %.3f s (%.1f images/s), forward: %.3f s
-                GEMM work: %.1f GFLOP per train step -> %.1f GFLOP/s; sgemm 2048^3: %.1f GFLOP/s; efficiency %.2f
+                GEMM work: %.1f GFLOP per train step at the taps the masks open (%.1f at every tap) -> %.1f GFLOP/s; \
+                sgemm 2048^3: %.1f GFLOP/s; efficiency %.2f
                 peak RSS: %.0f MB
                 """, cfg.channels, cfg.height, cfg.width, cfg.filters, cfg.resnets, cfg.kernelSize, cfg.maxDilation,
                 cfg.normalization.rawValue, batchSize, report.parameterCount, report.trainStepSeconds,
-                report.trainImagesPerSecond, report.forwardSeconds, report.gflopPerTrainStep, report.trainGflops,
+                report.trainImagesPerSecond, report.forwardSeconds, report.gflopPerTrainStep,
+                report.gflopPerTrainStepAllTaps, report.trainGflops,
                 report.sgemmGflops, report.efficiency, report.peakRSSMegabytes))
             if let fast = report.sampleBatchSeconds, let naive = report.naiveSampleBatchSeconds {
                 print(String(format: "sampling a batch: incremental %.2f s, naive %.1f s (extrapolated), %.0fx",

@@ -9,7 +9,10 @@ public struct BenchmarkReport: Codable, Sendable {
     public var trainStepSeconds: Double
     public var forwardSeconds: Double
     public var trainImagesPerSecond: Double
+    /// GEMM work of a training step at the taps the masks open (what the layers multiply).
     public var gflopPerTrainStep: Double
+    /// The same with every tap, as a convolution without the open-tap kernels would multiply.
+    public var gflopPerTrainStepAllTaps: Double
     public var gflopPerForward: Double
     public var trainGflops: Double
     public var sgemmGflops: Double
@@ -26,6 +29,7 @@ public struct BenchmarkReport: Codable, Sendable {
         case configuration, batchSize = "batch_size", parameterCount = "parameters", threads
         case trainStepSeconds = "train_step_s", forwardSeconds = "forward_s"
         case trainImagesPerSecond = "train_images_per_s", gflopPerTrainStep = "gflop_per_train_step"
+        case gflopPerTrainStepAllTaps = "gflop_per_train_step_all_taps"
         case gflopPerForward = "gflop_per_forward", trainGflops = "train_gflops", sgemmGflops = "sgemm_gflops"
         case efficiency, peakRSSMegabytes = "peak_rss_mb", sampleBatchSeconds = "sample_batch_s"
         case naiveSampleBatchSeconds = "naive_sample_batch_s"
@@ -39,13 +43,22 @@ public struct GEMMWork: Sendable {
     public var backwardFlop: Double
     public var trainStepFlop: Double { forwardFlop + backwardFlop }
 
-    /// The GEMM work of one forward and one backward pass over `batch` images.
-    public init(configuration cfg: ModelConfiguration, batch: Int) {
+    /// The GEMM work of one forward and one backward pass over `batch` images: with `masks`, the work the layers do
+    /// (a locally masked convolution multiplies only the taps its mask opens in each image row,
+    /// ``OpenTapRowGroups/openFraction``); without, every tap's.
+    public init(configuration cfg: ModelConfiguration, batch: Int, masks: OrderMasks? = nil) {
         let N = Double(batch * cfg.height * cfg.width), HW = Double(cfg.height * cfg.width)
         let F = Double(cfg.filters), KK = Double(cfg.kernelSize * cfg.kernelSize)
         var forward = 0.0, backward = 0.0
-        func conv(_ cin: Double, _ cout: Double) {
-            let flop = 2 * cout * cin * KK * N
+        func openFraction(_ kind: MaskKind) -> Double {
+            guard let masks else { return 1 }
+            return kind.mask(in: masks).withUnsafeBufferPointer {
+                OpenTapRowGroups(mask: $0.baseAddress!, taps: cfg.kernelSize * cfg.kernelSize, height: cfg.height,
+                                 width: cfg.width).openFraction
+            }
+        }
+        func conv(_ cin: Double, _ cout: Double, _ kind: MaskKind) {
+            let flop = 2 * cout * cin * KK * N * openFraction(kind)
             forward += flop
             backward += 2 * flop                                         // dW and dU
             if cfg.learnWeightForMasks { forward += 2 * cout * KK * HW; backward += 2 * cout * KK * HW }
@@ -54,11 +67,11 @@ public struct GEMMWork: Sendable {
         // Every layer of the network's plan: the same wiring the passes run.
         for layer in NetworkPlan(configuration: cfg).layers {
             switch layer {
-            case .convolution(_, let inputChannels, _, _, _):
-                conv(Double(inputChannels), F)                            // u_init, downsize, upsize
+            case .convolution(_, let inputChannels, let mask, _, _):
+                conv(Double(inputChannels), F, mask)                      // u_init, downsize, upsize
             case .gatedResnet(_, let skip):
-                conv(2 * F, F)                                            // conv_input
-                conv(2 * F, 2 * F)                                        // conv_out
+                conv(2 * F, F, .undilated)                                // conv_input
+                conv(2 * F, 2 * F, .undilated)                            // conv_out
                 if skip != nil { nin(2 * F, F) }                          // nin_skip
             }
         }
@@ -143,7 +156,7 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
     }
     let median = { (v: [Double]) in v.sorted()[v.count / 2] }
     let trainStep = median(trainTimes), forward = median(forwardTimes)
-    let work = GEMMWork(configuration: cfg, batch: batchSize)
+    let work = GEMMWork(configuration: cfg, batch: batchSize, masks: masks)   // the taps the S-curve's masks open
     let sgemm = measureSGEMM()
     let trainGflops = work.trainStepFlop / trainStep / 1e9
     var sampleSeconds: Double? = nil, naiveSampleSeconds: Double? = nil
@@ -180,6 +193,7 @@ public func runBenchmark(configuration cfg: ModelConfiguration, batchSize: Int, 
         configuration: cfg, batchSize: batchSize, parameterCount: model.parameters.totalCount,
         threads: Parallelism.threadCount, trainStepSeconds: trainStep, forwardSeconds: forward,
         trainImagesPerSecond: Double(batchSize) / trainStep, gflopPerTrainStep: work.trainStepFlop / 1e9,
+        gflopPerTrainStepAllTaps: GEMMWork(configuration: cfg, batch: batchSize).trainStepFlop / 1e9,
         gflopPerForward: work.forwardFlop / 1e9, trainGflops: trainGflops, sgemmGflops: sgemm,
         efficiency: trainGflops / sgemm, peakRSSMegabytes: peakResidentMegabytes(),
         sampleBatchSeconds: sampleSeconds, naiveSampleBatchSeconds: naiveSampleSeconds,
