@@ -8,7 +8,7 @@
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
 # Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|
-# ood-binary-cooldown|save]
+# ood-binary-cooldown|binary-cooldown2|save]
 # (default both: gray then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,7 +73,9 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 
 what=${1:-both}
 if [ "$what" = save ]; then
-    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown; do save "$name"; done
+    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown binary-cooldown2; do
+        save "$name"
+    done
     exit 0
 fi
 if [ "$what" = gray ] || [ "$what" = both ]; then
@@ -103,4 +105,10 @@ if [ "$what" = ood-binary-cooldown ]; then   # 2026-12-04 (docs/RUNS.md): the oo
     # as the F 16 codec model was cooled down; the ood-binary run itself goes on from its own checkpoint
     run ood-binary-cooldown --init-from checkpoints/ood/binary/last.safetensors --data "$train" --test-data "$test" \
         --lr 5e-4 --lr-decay 0.5 --steps 3000 --seed 6 "${schedule[@]}"
+fi
+if [ "$what" = binary-cooldown2 ]; then   # 2026-12-04, second session (docs/RUNS.md): the binary run's weights, Adam
+    # state and EMA as saved in checkpoints/codec/binary at the end of its continuation that session, cooled down as
+    # binary-cooldown was (5600 steps, 3 epochs, at 5e-4 halved every epoch)
+    run binary-cooldown2 --init-from checkpoints/codec/binary/last.safetensors --data "$train" --test-data "$test" \
+        --lr 5e-4 --lr-decay 0.5 --steps 5600 --seed 7 "${schedule[@]}"
 fi
