@@ -8,7 +8,7 @@
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
 # Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|
-# ood-binary-cooldown|binary-cooldown2|save]
+# ood-binary-cooldown|binary-cooldown2|binary-generic|gray-generic|save]
 # (default both: gray then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +41,8 @@ saved_dir() {   # saved_dir NAME: where the run NAME is kept in git
         ood-binary) echo checkpoints/ood/binary ;;
         binary-background) echo checkpoints/background/binary-perturb0.2 ;;
         ood-binary-cooldown) echo checkpoints/ood/binary-cooldown ;;
+        binary-generic) echo checkpoints/generic/binary ;;
+        gray-generic) echo checkpoints/generic/gray ;;
         *) echo "$SAVED/$1" ;;
     esac
 }
@@ -73,7 +75,7 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 
 what=${1:-both}
 if [ "$what" = save ]; then
-    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown binary-cooldown2; do
+    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown binary-cooldown2 binary-generic gray-generic; do
         save "$name"
     done
     exit 0
@@ -111,4 +113,19 @@ if [ "$what" = binary-cooldown2 ]; then   # 2026-12-04, second session (docs/RUN
     # binary-cooldown was (5600 steps, 3 epochs, at 5e-4 halved every epoch)
     run binary-cooldown2 --init-from checkpoints/codec/binary/last.safetensors --data "$train" --test-data "$test" \
         --lr 5e-4 --lr-decay 0.5 --steps 5600 --seed 7 "${schedule[@]}"
+fi
+if [ "$what" = binary-generic ]; then   # 2026-12-04, third session (docs/RUNS.md): a background model of generic
+    # binarized images (Schirrmeister et al. 2020's general-domain likelihood ratio), trained on the patches of
+    # photographs and wallpapers that experiments/generic-patches.py cuts (needs numpy and Pillow); the codec's
+    # binary network and the binary background's schedule
+    [ -f "$OUT/generic-train-threshold128-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT"
+    run binary-generic --data "$OUT/generic-train-threshold128-idx3-ubyte" \
+        --test-data "$OUT/generic-test-threshold128-idx3-ubyte" --binarize --filters 16 --resnets 1 \
+        --lr 2e-3 --lr-decay 0.75 --steps 6000 --seed 8 "${schedule[@]}"
+fi
+if [ "$what" = gray-generic ]; then   # 2026-12-04, third session (docs/RUNS.md): the same for 8-bit images, on the
+    # same patches in their gray levels; the 8-bit background model's network and schedule (F 16, 3000 steps)
+    [ -f "$OUT/generic-train-gray-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT" --gray
+    run gray-generic --data "$OUT/generic-train-gray-idx3-ubyte" --test-data "$OUT/generic-test-gray-idx3-ubyte" \
+        --n-bits 8 --filters 16 --resnets 1 --mixtures 10 --lr 2e-3 --steps 3000 --seed 9 "${schedule[@]}"
 fi

@@ -12,7 +12,7 @@ struct OodCommand: ParsableCommand {
             'lmconv score' does, and reports for every score the area under the ROC curve (with DeLong's standard \
             error), the area under the precision-recall curve (average precision, the out images as positives) \
             and the false-positive rate at 95% true positives. Ties count one half (exact). order_spread is \
-            reported with two or more orders, likelihood_ratio with --background.
+            reported with two or more orders, likelihood_ratio with --background, generic_ratio with --generic.
             """)
 
     @OptionGroup var checkpointOptions: CheckpointOptions
@@ -56,7 +56,7 @@ struct OodCommand: ParsableCommand {
             return data
         }
         let inSet = try load(inData, "--in"), outSet = try load(outData, "--out")
-        var (detector, _) = try scoring.detector(checkpoint: checkpoint, model: model, source: checkpointOptions.checkpoint)
+        var (detector, _, _) = try scoring.detector(checkpoint: checkpoint, model: model, source: checkpointOptions.checkpoint)
         detector.keepPixelMaps = false
         let inReport = try scoring.score(inSet, with: detector, label: "in")
         let outReport = try scoring.score(outSet, with: detector, label: "out")
@@ -81,6 +81,7 @@ struct OodCommand: ParsableCommand {
             print(jsonObject([
                 ("checkpoint", .string(checkpointOptions.checkpoint)),
                 ("background", scoring.background.map { .string($0) } ?? .null),
+                ("generic", scoring.generic.map { .string($0) } ?? .null),
                 ("in", .string(inData)), ("out", .string(outData)),
                 ("in_images", .int(inSet.count)), ("out_images", .int(outSet.count)),
                 ("orders", .array(inReport.orderNames.map { .string($0) })),
@@ -93,6 +94,7 @@ struct OodCommand: ParsableCommand {
         }
         print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary))")
         if let background = scoring.background { print("background  \(background)") }
+        if let generic = scoring.generic { print("generic     \(generic)") }
         print("in          \(inData), \(inSet.count) images (negatives)")
         print("out         \(outData), \(outSet.count) images (positives)")
         print("orders      \(inReport.orderNames.count): " + inReport.orderNames.joined(separator: ", "))
@@ -108,6 +110,7 @@ struct OodCommand: ParsableCommand {
         }
         if inReport.orderNames.count == 1 { print("(order_spread needs two or more orders: see --orders)") }
         if scoring.background == nil { print("(likelihood_ratio needs --background)") }
+        if scoring.generic == nil { print("(generic_ratio needs --generic)") }
         print("(SE: DeLong's standard error of the AUROC, the images taken as independent; ±1.96 SE is a 95% interval)")
         if let roc { print("wrote \(roc)") }
     }

@@ -12,7 +12,8 @@ struct ScoreCommand: ParsableCommand {
             code length of a generic lossless compressor of the image as the model sees it (--compressor: an \
             adaptive context-model coder of each pixel from its neighbours, that coder mixed over the image's 8 \
             orientations, or PNG; Serra et al. 2020); likelihood_ratio, the NLL minus a background model's \
-            (--background, trained with --perturb-rate; Ren et al. 2019); order_spread, the standard deviation of \
+            (--background, trained with --perturb-rate; Ren et al. 2019); generic_ratio, the NLL minus that of a \
+            model of generic images (--generic; Schirrmeister et al. 2020); order_spread, the standard deviation of \
             the per-order NLLs. The heat map shows -log2 p(x_i | context) of every pixel, averaged over the orders, \
             beside each image. --paste-noise S pastes an SxS square of uniform noise into every image and reports \
             how well the map finds it (pixel-level AUROC).
@@ -76,7 +77,7 @@ struct ScoreCommand: ParsableCommand {
         if let pasteNoise {
             (data, squares) = try forOption("--paste-noise") { try data.pastingNoiseSquares(size: pasteNoise, seed: noiseSeed) }
         }
-        var (detector, backgroundCheckpoint) = try scoring.detector(checkpoint: checkpoint, model: model,
+        var (detector, backgroundCheckpoint, genericCheckpoint) = try scoring.detector(checkpoint: checkpoint, model: model,
                                                                     source: checkpointOptions.checkpoint)
         detector.keepPixelMaps = heatmap != nil || pixelMaps != nil || squares != nil
         let started = Date()
@@ -98,6 +99,8 @@ struct ScoreCommand: ParsableCommand {
                 ("images_scored", .int(report.images.count)),
                 ("orders", .array(report.orderNames.map { .string($0) })),
                 ("background_orders", .array(report.backgroundOrderNames.map { .string($0) })),
+                ("generic", scoring.generic.map { .string($0) } ?? .null),
+                ("generic_orders", .array(report.genericOrderNames.map { .string($0) })),
                 ("dimensions", .int(report.dimensions)),
                 ("units", .string("bits per dimension")),
                 ("compressor", .string(detector.compressor.summary)),
@@ -120,6 +123,9 @@ struct ScoreCommand: ParsableCommand {
         print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary)\(step))")
         if let backgroundCheckpoint, let path = scoring.background {
             print("background  \(path) (\(backgroundCheckpoint.configuration.summary))")
+        }
+        if let genericCheckpoint, let path = scoring.generic {
+            print("generic     \(path) (\(genericCheckpoint.configuration.summary))")
         }
         print("data        \(dataOptions.name), \(data.count) images"
             + (pasteNoise.map { ", each with a \($0)x\($0) square of uniform noise (seed \(noiseSeed))" } ?? ""))
@@ -150,6 +156,7 @@ struct ScoreCommand: ParsableCommand {
         fields.append(("per_order_nll", .array(image.perOrderNLL.map { .number($0) })))
         fields.append(("code_length_bits", .number(image.codeLengthBits)))
         if let b = image.backgroundNLL { fields.append(("background_nll", .number(b))) }
+        if let g = image.genericNLL { fields.append(("generic_nll", .number(g))) }
         return jsonObject(fields)
     }
 

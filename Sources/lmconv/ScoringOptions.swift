@@ -4,7 +4,7 @@ import LMConv
 
 extension ComplexityCompressor: ExpressibleByArgument {}
 
-/// The options `score` and `ood` share: orders, background model, binarisation and batching.
+/// The options `score` and `ood` share: orders, background and generic models, compressor, binarisation and batching.
 struct ScoringOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Score with the first K of the checkpoint's orders (default: all, as an ensemble).",
                                valueName: "K"))
@@ -19,6 +19,15 @@ struct ScoringOptions: ParsableArguments {
     @Flag(help: "Use the background checkpoint's moving average of the weights.")
     var backgroundUseEma = false
 
+    @Option(help: ArgumentHelp("A model of generic images for the generic ratio (Schirrmeister et al. 2020): the same "
+                               + "kind of model trained on other images than the main model's, e.g. the patches of "
+                               + "photographs in checkpoints/generic (README). Scored with its own first K orders.",
+                               valueName: "path"))
+    var generic: String?
+
+    @Flag(help: "Use the generic checkpoint's moving average of the weights.")
+    var genericUseEma = false
+
     @Option(help: ArgumentHelp("The lossless compressor of the complexity score: context (an adaptive context-model "
                                + "coder; the default for images of more than two levels), context8 (that coder in "
                                + "the image's 8 orientations, mixed; the default for binary images) or png.",
@@ -31,38 +40,49 @@ struct ScoringOptions: ParsableArguments {
         if let k = orders, k < 1 { throw ValidationError("--orders must be >= 1, got \(k)") }
     }
 
-    /// The detector for the checkpoint's model (and the background model, loaded here); errors name the option.
+    /// The detector for the checkpoint's model (and the background and generic models, loaded here); errors name
+    /// the option.
     func detector(checkpoint: Checkpoint, model: LocallyMaskedPixelCNN, source: String) throws
-        -> (detector: AnomalyDetector, background: Checkpoint?)
+        -> (detector: AnomalyDetector, background: Checkpoint?, generic: Checkpoint?)
     {
         let cfg = checkpoint.configuration
-        let backgroundCheckpoint = try background.map { path in
-            try forOption("--background") {
-                try Checkpoint.load(contentsOf: URL(fileURLWithPath: path), warnings: { Terminal.note("note: \($0)") })
-            }
-        }
-        let backgroundModel = try backgroundCheckpoint.map { c in
-            try forOption("--background") { try c.makeModel(useEMA: backgroundUseEma, source: background!) }
-        }
+        let background = try secondModel(background, useEMA: backgroundUseEma, option: "--background")
+        let generic = try secondModel(generic, useEMA: genericUseEma, option: "--generic")
         let main = AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: orders)
-        let second = backgroundModel.map {
-            AnomalyDetector.ScoringModel(model: $0, orders: backgroundCheckpoint!.orders,
-                                         orderCount: orders.map { k in min(k, backgroundCheckpoint!.orders.orderNames.count) })
-        }
         var detector = try forOption("--background") {
-            try AnomalyDetector(main: main, background: second,
-                                encoding: imageEncoding.encoding(cfg))
+            try AnomalyDetector(main: main, background: background?.scoring, encoding: imageEncoding.encoding(cfg))
+        }
+        if let generic {   // checked on its own, so that an error names the option it is about
+            detector = try forOption("--generic") {
+                try AnomalyDetector(main: main, background: background?.scoring, generic: generic.scoring,
+                                    encoding: imageEncoding.encoding(cfg))
+            }
         }
         detector.batchSize = imageEncoding.batchSize
         if let compressor { detector.compressor = compressor }
         detector.seed = imageEncoding.seed
-        return (detector, backgroundCheckpoint)
+        return (detector, background?.checkpoint, generic?.checkpoint)
+    }
+
+    /// The model of `--background` or `--generic` (its first K orders, at most as many as it has), nil without a
+    /// path; errors name the option.
+    private func secondModel(_ path: String?, useEMA: Bool, option: String) throws
+        -> (checkpoint: Checkpoint, scoring: AnomalyDetector.ScoringModel)?
+    {
+        guard let path else { return nil }
+        return try forOption(option) {
+            let checkpoint = try Checkpoint.load(contentsOf: URL(fileURLWithPath: path), warnings: { Terminal.note("note: \($0)") })
+            let model = try checkpoint.makeModel(useEMA: useEMA, source: path)
+            let count = orders.map { k in min(k, checkpoint.orders.orderNames.count) }
+            return (checkpoint, AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: count))
+        }
     }
 
     /// Scores `data`, with a progress bar labelled `label`; errors about the orders name --orders.
     func score(_ data: ImageDataset, with detector: AnomalyDetector, label: String) throws -> AnomalyReport {
         _ = try forOption("--orders") { try detector.main.orders(height: data.height, width: data.width) }
         _ = try forOption("--background") { try detector.background?.orders(height: data.height, width: data.width) }
+        _ = try forOption("--generic") { try detector.generic?.orders(height: data.height, width: data.width) }
         let bar = ProgressBar(label, total: data.count)
         let report = try detector.score(data) { bar.update($0) }
         Terminal.clearLine()

@@ -4,7 +4,7 @@ import TestSupport
 import XCTest
 
 /// Per-pixel NLL maps: under every order each image's map sums to its NLL under that order, and the detector's
-/// scores are the documented functions of the per-order NLLs, the compressor and the background model.
+/// scores are the documented functions of the per-order NLLs, the compressor and the background and generic models.
 final class AnomalyPixelMapTests: XCTestCase {
     static func randomModel(_ cfg: ModelConfiguration, seed: UInt64) throws -> LocallyMaskedPixelCNN {
         let model = try LocallyMaskedPixelCNN(configuration: cfg, seed: seed)
@@ -48,13 +48,16 @@ final class AnomalyPixelMapTests: XCTestCase {
     }
 
     /// The detector's numbers from the per-order NLLs (``LocallyMaskedPixelCNN/negativeLogLikelihood(of:order:region:)``)
-    /// and the compressor: ensemble bpd, complexity, likelihood ratio, spread, and maps averaging the orders.
+    /// and the compressor: ensemble bpd, complexity, likelihood ratio, generic ratio, spread, and maps averaging the
+    /// orders.
     func testDetectorScoresFollowTheirDefinitions() throws {
         let cfg = Self.configurations[1]
         let model = try Self.randomModel(cfg, seed: 3), background = try Self.randomModel(cfg, seed: 4)
+        let generic = try Self.randomModel(cfg, seed: 6)
         let spec = OrderSpecification(names: ["s_curve"], variants: 8)
         var detector = try AnomalyDetector(main: .init(model: model, orders: spec, orderCount: 3),
                                            background: .init(model: background, orders: spec, orderCount: 2),
+                                           generic: .init(model: generic, orders: spec, orderCount: 1),
                                            encoding: cfg.inputEncoding())
         detector.batchSize = 2    // batches of 2, 2 and 1
         XCTAssertEqual(detector.compressor, .context, "8-bit images' default compressor")
@@ -63,6 +66,7 @@ final class AnomalyPixelMapTests: XCTestCase {
         XCTAssertEqual(report.images.map(\.index), [0, 1, 2, 3, 4])
         XCTAssertEqual(report.orderNames, ["s_curve", "s_curve.reflect_rows", "s_curve.reflect_cols"])
         XCTAssertEqual(report.backgroundOrderNames.count, 2)
+        XCTAssertEqual(report.genericOrderNames, ["s_curve"])
         XCTAssertEqual(Set(report.availableScores), Set(AnomalyScore.allCases))
 
         let orders = try spec.orders(height: cfg.height, width: cfg.width)
@@ -71,6 +75,7 @@ final class AnomalyPixelMapTests: XCTestCase {
                        scalars: data.networkInput(Array(0..<5), encoding: cfg.inputEncoding(), rng: &rng))
         let (ensemble, perOrder) = try model.ensembleNegativeLogLikelihood(of: x, orders: Array(orders.prefix(3)))
         let (backgroundEnsemble, _) = try background.ensembleNegativeLogLikelihood(of: x, orders: Array(orders.prefix(2)))
+        let (genericEnsemble, _) = try generic.ensembleNegativeLogLikelihood(of: x, orders: [orders[0]])
         // The detector ran batches of 2, this one batch of 5: float rounding in the network differs by ~1e-8.
         let D = Double(cfg.height * cfg.width), toBits = 1 / log(2.0), tolerance = 1e-6
         for (b, image) in report.images.enumerated() {
@@ -78,6 +83,9 @@ final class AnomalyPixelMapTests: XCTestCase {
             for k in 0..<3 { XCTAssertEqual(image.perOrderNLL[k], perOrder[k][b] * toBits / D, accuracy: tolerance) }
             XCTAssertEqual(image.backgroundNLL!, backgroundEnsemble[b] * toBits / D, accuracy: tolerance)
             XCTAssertEqual(image.likelihoodRatio!, image.nll - image.backgroundNLL!, accuracy: 1e-12)
+            XCTAssertEqual(image.genericNLL!, genericEnsemble[b] * toBits / D, accuracy: tolerance)
+            XCTAssertEqual(image.genericRatio!, image.nll - image.genericNLL!, accuracy: 1e-12)
+            XCTAssertNotEqual(image.genericNLL!, image.backgroundNLL!, accuracy: 1e-3, "two different models")
             let bits = ComplexityCompressor.context.codeLengthBits(levels: image.levels[...], channels: 1,
                                                                    height: cfg.height, width: cfg.width, bitDepth: 8)
             XCTAssertEqual(image.codeLengthBits, bits)
@@ -105,7 +113,9 @@ final class AnomalyPixelMapTests: XCTestCase {
         let data = Self.randomImages(count: 4, channels: 1, height: cfg.height, width: cfg.width, seed: 3)
         let report = try detector.score(data)
         XCTAssertEqual(report.availableScores, [.nll, .complexity, .orderSpread])
-        XCTAssertTrue(report.images.allSatisfy { $0.orderSpread == 0 && $0.likelihoodRatio == nil && $0.pixelMap.isEmpty })
+        XCTAssertTrue(report.images.allSatisfy {
+            $0.orderSpread == 0 && $0.likelihoodRatio == nil && $0.genericRatio == nil && $0.pixelMap.isEmpty
+        })
         for image in report.images {
             let levels = data.image(image.index).map { $0 >= 128 ? UInt8(1) : 0 }
             XCTAssertEqual(image.codeLengthBits, ComplexityCompressor.png.codeLengthBits(
@@ -119,6 +129,10 @@ final class AnomalyPixelMapTests: XCTestCase {
         let spec = OrderSpecification(names: ["s_curve"], variants: 1)
         XCTAssertThrowsError(try AnomalyDetector(main: .init(model: gray, orders: spec),
                                                  background: .init(model: binary, orders: spec), encoding: .bits(8)))
+        XCTAssertThrowsError(try AnomalyDetector(main: .init(model: gray, orders: spec),
+                                                 generic: .init(model: binary, orders: spec), encoding: .bits(8))) {
+            XCTAssertTrue("\($0)".contains("generic model is binarized"), "\($0)")
+        }
         XCTAssertThrowsError(try AnomalyDetector(main: .init(model: gray, orders: spec), encoding: .threshold(128)))
         let detector = try AnomalyDetector(main: .init(model: gray, orders: spec, orderCount: 2), encoding: .bits(8))
         XCTAssertThrowsError(try detector.score(Self.randomImages(count: 1, channels: 1, height: 6, width: 5, seed: 1))) {

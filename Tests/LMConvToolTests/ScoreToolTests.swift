@@ -53,7 +53,8 @@ final class ScoreToolTests: XCTestCase {
     func testScoreJSONPerImageAndHeatmap() throws {
         let heatmap = s.directory + "/heat-\(UUID().uuidString.prefix(6)).png"
         let r = try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--orders", "3", "--background",
-                               s.background, "--limit", "10", "--json", "--per-image", "--heatmap", heatmap,
+                               s.background, "--generic", s.background,
+                               "--limit", "10", "--json", "--per-image", "--heatmap", heatmap,
                                "--heatmap-count", "6", "--scale", "2", "--threads", "1"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try parseJSON(r.stdout)
@@ -67,7 +68,7 @@ final class ScoreToolTests: XCTestCase {
         let images = try XCTUnwrap(json["images"] as? [[String: Any]])
         XCTAssertEqual(images.map { $0["index"] as? Int }, (0..<10).map { $0 })
         for image in images {
-            for key in ["nll", "complexity", "likelihood_ratio", "order_spread"] {
+            for key in ["nll", "complexity", "likelihood_ratio", "generic_ratio", "order_spread"] {
                 let value = try XCTUnwrap(image[key] as? Double, key)
                 XCTAssertTrue(value.isFinite, key)
             }
@@ -75,9 +76,14 @@ final class ScoreToolTests: XCTestCase {
             XCTAssertGreaterThan(try XCTUnwrap(image["code_length_bits"] as? Double), 0)
             XCTAssertEqual(image["likelihood_ratio"] as! Double,
                            (image["nll"] as! Double) - (image["background_nll"] as! Double), accuracy: 1e-9)
+            XCTAssertEqual(image["generic_ratio"] as! Double,
+                           (image["nll"] as! Double) - (image["generic_nll"] as! Double), accuracy: 1e-9)
+            // The same checkpoint as background and as generic model: the same NLL.
+            XCTAssertEqual(image["generic_nll"] as! Double, image["background_nll"] as! Double, accuracy: 1e-12)
         }
+        XCTAssertEqual((json["generic_orders"] as? [String])?.count, 3)
         let mean = try XCTUnwrap(json["mean"] as? [String: Double])
-        XCTAssertEqual(Set(mean.keys), ["nll", "complexity", "likelihood_ratio", "order_spread"])
+        XCTAssertEqual(Set(mean.keys), ["nll", "complexity", "likelihood_ratio", "generic_ratio", "order_spread"])
         // Six 8x8 images at scale 2 beside their maps, four pairs a row: two rows, a colour bar and a legend.
         let picture = try PNG.read(contentsOf: heatmap)
         XCTAssertEqual(picture.channels, 3)
@@ -94,6 +100,7 @@ final class ScoreToolTests: XCTestCase {
             XCTAssertTrue(r.stdout.contains(part), "\(part) in \(r.stdout)")
         }
         XCTAssertFalse(r.stdout.contains("likelihood_ratio"))
+        XCTAssertFalse(r.stdout.contains("generic_ratio"))
         XCTAssertEqual(r.stdout.split(separator: "\n").filter { $0.hasPrefix("   23 ") }.count, 1, r.stdout)
         r = try runLMConv(["score", "--checkpoint", s.grayModel, "--data", s.blobs, "--paste-noise", "3", "--json"])
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -142,14 +149,17 @@ final class ScoreToolTests: XCTestCase {
 
     func testOodJSONTableAndROCPicture() throws {
         let roc = s.directory + "/roc-\(UUID().uuidString.prefix(6)).png"
+        // The model as its own generic model: a generic ratio of 0 for every image, so an AUROC of exactly 1/2.
         var r = try runLMConv(["ood", "--checkpoint", s.model, "--in", s.blobs, "--out", s.noise, "--background",
-                               s.background, "--orders", "2", "--json", "--roc", roc])
+                               s.background, "--generic", s.model, "--orders", "2", "--json", "--roc", roc])
         XCTAssertEqual(r.status, 0, r.stderr)
         let json = try parseJSON(r.stdout)
         XCTAssertEqual(json["in_images"] as? Int, 24)
         XCTAssertEqual(json["out_images"] as? Int, 16)
         let scores = try XCTUnwrap(json["scores"] as? [String: [String: Double]])
-        XCTAssertEqual(Set(scores.keys), ["nll", "complexity", "likelihood_ratio", "order_spread"])
+        XCTAssertEqual(Set(scores.keys), ["nll", "complexity", "likelihood_ratio", "generic_ratio", "order_spread"])
+        XCTAssertEqual(scores["generic_ratio"]?["auroc"], 0.5)
+        XCTAssertEqual(json["generic"] as? String, s.model)
         for (name, metrics) in scores {
             for key in ["auroc", "auprc", "fpr_at_95_tpr"] {
                 let v = try XCTUnwrap(metrics[key], "\(name).\(key)")
@@ -190,6 +200,11 @@ final class ScoreToolTests: XCTestCase {
                       mentions: ["--background", "binarized"])
         assertFailure(try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--background", missing]),
                       mentions: ["--background", missing])
+        assertFailure(try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--generic", s.grayModel]),
+                      mentions: ["--generic", "generic model is 8-bit"])
+        assertFailure(try runLMConv(["ood", "--checkpoint", s.model, "--in", s.blobs, "--out", s.noise,
+                                     "--background", s.background, "--generic", missing]),
+                      mentions: ["--generic", missing])
         assertFailure(try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--paste-noise", "9"]),
                       mentions: ["--paste-noise", "8x8"])
         assertFailure(try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--orders", "0"]),

@@ -1,12 +1,13 @@
 import Foundation
 
 // Scoring images for anomaly and out-of-distribution detection with a Locally Masked PixelCNN: per image the
-// ensemble NLL, the input-complexity and likelihood-ratio corrections and the spread of the orders' NLLs; per pixel
+// ensemble NLL, the input-complexity, likelihood-ratio and generic-ratio corrections and the spread of the orders'
+// NLLs; per pixel
 // −log p(x_i | context) averaged over the orders.
 // Legend: B batch, C channels, HW = H*W pixels, K orders, D = C*HW sub-pixels per image.
 
 /// A model (with the orders it is evaluated under) that scores images for anomalies, optionally with a background
-/// model for the likelihood ratio.
+/// model for the likelihood ratio and a model of generic images for the generic ratio.
 public struct AnomalyDetector {
     /// A model and the orders it scores under.
     public struct ScoringModel {
@@ -35,6 +36,8 @@ public struct AnomalyDetector {
     public var main: ScoringModel
     /// The background model of the likelihood ratio (trained on perturbed images), if any.
     public var background: ScoringModel?
+    /// The model of generic images of the generic ratio (trained on other images than the main model's), if any.
+    public var generic: ScoringModel?
     /// How pixels become network input; both models see the same encoded images (one draw per image when dynamic).
     public var encoding: PixelEncoding
     /// Images per batch.
@@ -46,16 +49,19 @@ public struct AnomalyDetector {
     /// Whether to keep every image's pixel maps (H*W doubles per image and model) and encoded pixels.
     public var keepPixelMaps = true
 
-    /// A detector; throws when the background model does not take the main model's images or encoding.
-    public init(main: ScoringModel, background: ScoringModel? = nil, encoding: PixelEncoding) throws {
-        if let background {
-            let a = main.model.configuration, b = background.model.configuration
+    /// A detector; throws when the background or the generic model does not take the main model's images or
+    /// encoding.
+    public init(main: ScoringModel, background: ScoringModel? = nil, generic: ScoringModel? = nil,
+                encoding: PixelEncoding) throws {
+        for (role, second) in [("background", background), ("generic", generic)] {
+            guard let second else { continue }
+            let a = main.model.configuration, b = second.model.configuration
             guard a.channels == b.channels else {
-                throw LMConvError.shapeMismatch(reason: "the background model takes \(b.channels) channels, the model \(a.channels)")
+                throw LMConvError.shapeMismatch(reason: "the \(role) model takes \(b.channels) channels, the model \(a.channels)")
             }
             guard a.binarize == b.binarize, a.binarize || a.nBits == b.nBits else {
-                throw LMConvError.invalidConfiguration(reason: "the background model is \(b.binarize ? "binarized" : "\(b.nBits)-bit"), the model "
-                    + "\(a.binarize ? "binarized" : "\(a.nBits)-bit"): a likelihood ratio needs both to score the same pixels")
+                throw LMConvError.invalidConfiguration(reason: "the \(role) model is \(b.binarize ? "binarized" : "\(b.nBits)-bit"), the model "
+                    + "\(a.binarize ? "binarized" : "\(a.nBits)-bit"): a ratio of likelihoods needs both to score the same pixels")
             }
         }
         guard encoding.isBinary == main.model.configuration.binarize else {
@@ -64,6 +70,7 @@ public struct AnomalyDetector {
         }
         self.main = main
         self.background = background
+        self.generic = generic
         self.encoding = encoding
         self.compressor = .recommended(forBinaryImages: encoding.isBinary)
     }
@@ -78,10 +85,11 @@ public struct AnomalyDetector {
         let (H, W, C) = (data.height, data.width, data.channels), HW = H * W, D = C * HW
         let (mainOrders, mainNames) = try main.orders(height: H, width: W)
         let mainMasks = try mainOrders.map { try main.model.masks(for: $0) }
-        let backgroundSetup = try background.map { bg -> (ScoringModel, [OrderMasks], [String]) in
-            let (orders, names) = try bg.orders(height: H, width: W)
-            return (bg, try orders.map { try bg.model.masks(for: $0) }, names)
+        let setUp = { (second: ScoringModel) throws -> (ScoringModel, [OrderMasks], [String]) in
+            let (orders, names) = try second.orders(height: H, width: W)
+            return (second, try orders.map { try second.model.masks(for: $0) }, names)
         }
+        let backgroundSetup = try background.map(setUp), genericSetup = try generic.map(setUp)
         let bitDepth = encoding.bits
         var images: [ImageAnomalyScores] = []
         images.reserveCapacity(data.count)
@@ -95,6 +103,7 @@ public struct AnomalyDetector {
             let x = Tensor(shape: [B, C, H, W], scalars: scalars)
             let scored = Self.evaluate(main.model, masks: mainMasks, x: x, dimensions: D)
             let backgroundScored = backgroundSetup.map { Self.evaluate($0.0.model, masks: $0.1, x: x, dimensions: D) }
+            let genericScored = genericSetup.map { Self.evaluate($0.0.model, masks: $0.1, x: x, dimensions: D) }
             let levels = ComplexityCompressor.levels(ofNetworkValues: scalars, bitDepth: bitDepth)
             for b in 0..<B {
                 let perOrder = scored.perOrderBPD.map { $0[b] }
@@ -103,11 +112,12 @@ public struct AnomalyDetector {
                 let bits = compressor.codeLengthBits(levels: levels[(b * D)..<((b + 1) * D)], channels: C, height: H,
                                                      width: W, bitDepth: bitDepth)
                 let nll = scored.ensembleBPD[b]
-                let backgroundNLL = backgroundScored?.ensembleBPD[b]
+                let backgroundNLL = backgroundScored?.ensembleBPD[b], genericNLL = genericScored?.ensembleBPD[b]
                 images.append(ImageAnomalyScores(
                     index: indices[b], levels: keepPixelMaps ? Array(levels[(b * D)..<((b + 1) * D)]) : [], nll: nll, perOrderNLL: perOrder, codeLengthBits: bits,
                     complexity: nll - bits / Double(D), backgroundNLL: backgroundNLL,
-                    likelihoodRatio: backgroundNLL.map { nll - $0 }, orderSpread: spread,
+                    likelihoodRatio: backgroundNLL.map { nll - $0 }, genericNLL: genericNLL,
+                    genericRatio: genericNLL.map { nll - $0 }, orderSpread: spread,
                     pixelMap: keepPixelMaps ? Array(scored.pixelMapBits[(b * HW)..<((b + 1) * HW)]) : [],
                     backgroundPixelMap: backgroundScored.map {
                         keepPixelMaps ? Array($0.pixelMapBits[(b * HW)..<((b + 1) * HW)]) : []
@@ -117,7 +127,7 @@ public struct AnomalyDetector {
             progress?(start)
         }
         return AnomalyReport(images: images, orderNames: mainNames, backgroundOrderNames: backgroundSetup?.2 ?? [],
-                             dimensions: D, height: H, width: W)
+                             genericOrderNames: genericSetup?.2 ?? [], dimensions: D, height: H, width: W)
     }
 
     /// One model's scores of a batch x (B, C, H, W): per-order and ensemble bits per dimension, and the per-pixel

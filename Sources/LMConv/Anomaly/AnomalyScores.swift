@@ -11,6 +11,9 @@ public enum AnomalyScore: String, CaseIterable, Sendable {
     /// Likelihood ratio (Ren et al. 2019): the NLL under the model minus the NLL under a background model trained on
     /// perturbed images.
     case likelihoodRatio = "likelihood_ratio"
+    /// General-domain likelihood ratio (Schirrmeister et al. 2020): the NLL under the model minus the NLL under a
+    /// model of generic images (not the training data), which accounts for the low-level statistics any image shares.
+    case genericRatio = "generic_ratio"
     /// How much the orders disagree: the standard deviation of the per-order NLLs.
     case orderSpread = "order_spread"
 
@@ -37,6 +40,10 @@ public struct ImageAnomalyScores: Sendable {
     public var backgroundNLL: Double?
     /// `nll` − `backgroundNLL`.
     public var likelihoodRatio: Double?
+    /// The generic model's ensemble NLL, bits per dimension (nil without a generic model).
+    public var genericNLL: Double?
+    /// `nll` − `genericNLL`.
+    public var genericRatio: Double?
     /// The population standard deviation of `perOrderNLL` (0 for one order).
     public var orderSpread: Double
     /// −log2 p(x_i | context) of every pixel (summed over its sub-pixels), averaged over the orders; (H*W) row-major.
@@ -51,6 +58,7 @@ public struct ImageAnomalyScores: Sendable {
         case .nll: return nll
         case .complexity: return complexity
         case .likelihoodRatio: return likelihoodRatio
+        case .genericRatio: return genericRatio
         case .orderSpread: return orderSpread
         }
     }
@@ -64,15 +72,20 @@ public struct AnomalyReport: Sendable {
     public var orderNames: [String]
     /// The background model's orders (empty without one).
     public var backgroundOrderNames: [String]
+    /// The generic model's orders (empty without one).
+    public var genericOrderNames: [String] = []
     /// Sub-pixels per image D = C * H * W.
     public var dimensions: Int
     /// Image rows and columns (of the pixel maps).
     public var height: Int
     public var width: Int
 
-    /// The scores this report has (the likelihood ratio only with a background model).
+    /// The scores this report has (the likelihood ratio only with a background model, the generic ratio only with a
+    /// generic model).
     public var availableScores: [AnomalyScore] {
-        AnomalyScore.allCases.filter { s in images.first.map { $0.value(s) != nil } ?? (s != .likelihoodRatio) }
+        AnomalyScore.allCases.filter { s in
+            images.first.map { $0.value(s) != nil } ?? (s != .likelihoodRatio && s != .genericRatio)
+        }
     }
 
     /// Every image's value of `score` (nil entries dropped: none when the score is available).
