@@ -21,7 +21,10 @@ image and every scale of it drawing an equal share; each patch is thresholded at
 binary models (0 or 255), or kept in its 256 gray levels with --gray, and written as IDX (idx3-ubyte), which
 `lmconv train --data` reads: OUT_DIR/generic-{train,test}-threshold128-idx3-ubyte (--gray: -gray-idx3-ubyte).
 
-Usage: python3 experiments/generic-patches.py OUT_DIR [--gray] [--train N] [--test N]
+--sources photos or --sources wallpapers keeps one of the two kinds only (a check that the result does not hang on
+one of them; the file names then end in -photos or -wallpapers before -idx3-ubyte).
+
+Usage: python3 experiments/generic-patches.py OUT_DIR [--gray] [--sources all|photos|wallpapers] [--train N] [--test N]
 Needs numpy, Pillow, and apt-get download (the packages are unpacked in OUT_DIR/debs, not installed).
 """
 import argparse, glob, os, struct, subprocess, sys
@@ -37,7 +40,7 @@ WALLPAPERS = [f"{name}-{shade}.webp" for name in ["adwaita", "grid", "licorice",
 SIDE = 28
 
 
-def unpack_packages(folder):
+def unpack_packages(folder, sources="all"):
     """The two Debian packages, downloaded and unpacked (not installed) under folder; returns the image paths."""
     os.makedirs(folder, exist_ok=True)
     root = os.path.join(folder, "root")
@@ -49,7 +52,8 @@ def unpack_packages(folder):
         os.replace(root + ".tmp", root)
     skimage = glob.glob(os.path.join(root, "usr/lib/python3/dist-packages/skimage/data"))[0]
     gnome = os.path.join(root, "usr/share/backgrounds/gnome")
-    return [os.path.join(skimage, p) for p in PHOTOS] + [os.path.join(gnome, w) for w in WALLPAPERS]
+    photos = [os.path.join(skimage, p) for p in PHOTOS] if sources != "wallpapers" else []
+    return photos + ([os.path.join(gnome, w) for w in WALLPAPERS] if sources != "photos" else [])
 
 
 def pyramid(path):
@@ -95,14 +99,15 @@ def main():
     parser.add_argument("--train", type=int, default=60000)
     parser.add_argument("--test", type=int, default=5000)
     parser.add_argument("--gray", action="store_true", help="keep the 256 gray levels instead of thresholding")
+    parser.add_argument("--sources", choices=["all", "photos", "wallpapers"], default="all")
     args = parser.parse_args()
-    paths = unpack_packages(os.path.join(args.out, "generic-debs"))
+    paths = unpack_packages(os.path.join(args.out, "generic-debs"), args.sources)
     missing = [p for p in paths if not os.path.exists(p)]
     if missing:
         sys.exit(f"generic-binary-patches: missing {missing[0]} in the unpacked packages")
     for split, count, seed in [("train", args.train, 11), ("test", args.test, 12)]:
         images = patches(paths, count, np.random.default_rng(seed), gray=args.gray)
-        kind = "gray" if args.gray else "threshold128"
+        kind = ("gray" if args.gray else "threshold128") + ("" if args.sources == "all" else "-" + args.sources)
         path = os.path.join(args.out, f"generic-{split}-{kind}-idx3-ubyte")
         write_idx(path, images)
         print(f"{path}: {count} patches, mean level {images.mean() / 255:.3f}")

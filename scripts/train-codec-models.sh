@@ -8,7 +8,7 @@
 # Adam state and the EMA), metrics and run.json into checkpoints/codec/NAME, which is committed; a later run on a
 # fresh machine continues from there.
 # Usage: bash scripts/train-codec-models.sh [gray|binary|both|ood-binary|binary-cooldown|binary-background|
-# ood-binary-cooldown|binary-cooldown2|binary-generic|gray-generic|save]
+# ood-binary-cooldown|binary-cooldown2|binary-generic|gray-generic|binary-generic-photos|save]
 # (default both: gray then binary).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,7 @@ saved_dir() {   # saved_dir NAME: where the run NAME is kept in git
         ood-binary-cooldown) echo checkpoints/ood/binary-cooldown ;;
         binary-generic) echo checkpoints/generic/binary ;;
         gray-generic) echo checkpoints/generic/gray ;;
+        binary-generic-photos) echo checkpoints/generic/binary-photos ;;
         *) echo "$SAVED/$1" ;;
     esac
 }
@@ -75,7 +76,7 @@ save() {   # save NAME: the run's checkpoint, metrics and run.json into its save
 
 what=${1:-both}
 if [ "$what" = save ]; then
-    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown binary-cooldown2 binary-generic gray-generic; do
+    for name in gray binary ood-binary binary-cooldown binary-background ood-binary-cooldown binary-cooldown2 binary-generic gray-generic binary-generic-photos; do
         save "$name"
     done
     exit 0
@@ -128,4 +129,11 @@ if [ "$what" = gray-generic ]; then   # 2026-12-04, third session (docs/RUNS.md)
     [ -f "$OUT/generic-train-gray-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT" --gray
     run gray-generic --data "$OUT/generic-train-gray-idx3-ubyte" --test-data "$OUT/generic-test-gray-idx3-ubyte" \
         --n-bits 8 --filters 16 --resnets 1 --mixtures 10 --lr 2e-3 --steps 3000 --seed 9 "${schedule[@]}"
+fi
+if [ "$what" = binary-generic-photos ]; then   # 2026-12-04, third session (docs/RUNS.md): binary-generic on the
+    # photographs' patches alone, a check that the generic ratio does not hang on the wallpapers
+    [ -f "$OUT/generic-train-threshold128-photos-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT" --sources photos
+    run binary-generic-photos --data "$OUT/generic-train-threshold128-photos-idx3-ubyte" \
+        --test-data "$OUT/generic-test-threshold128-photos-idx3-ubyte" --binarize --filters 16 --resnets 1 \
+        --lr 2e-3 --lr-decay 0.75 --steps 6000 --seed 8 "${schedule[@]}"
 fi

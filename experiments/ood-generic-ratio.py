@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""The general-domain likelihood ratio on binarized images (Schirrmeister et al. 2020), measured as fixed before
+the run (2026-12-04, third session): the in-distribution model's NLL against that of a model of generic binarized
+images (experiments/generic-patches.py; `bash scripts/train-codec-models.sh binary-generic`).
+
+Three scores, higher = more anomalous, each in bits per image:
+1. generic_ratio: NLL_M(x) - NLL_G(x), the generic model G as `lmconv score --generic` (the tool's score);
+2. complexity: NLL_M(x) - L(x), L the context8 coder's length (the shipped score, for comparison on the same run);
+3. mixed: NLL_M(x) - L_mix(x), L_mix = -log2(2^-L(x) / 2 + 2^-NLL_G(x) / 2), the code of the two generic
+   compressors mixed with equal weights (at most 1 bit above the better of the two for each image), as Serra et al.
+   take the best available compressor.
+AUROC as `lmconv ood` computes it (Fashion-MNIST test images negative, MNIST digits positive); then, for the
+generic ratio and the complexity score, where the errors are: the share of 1 - AUROC that the garments thresholding
+leaves with fewer than 50 lit pixels carry (experiments/ood-binarized-shortfall.py's split), the AUROC without them,
+the AUROC of each digit class, and the mean bits of each model on each set.
+
+Usage (a development tool, needs numpy):
+  for s in in:fashion-mnist out:mnist-5k; do
+    lmconv score --checkpoint M --generic G --generic-use-ema --data ${s#*:} --binarize-threshold 128 --orders 1 \
+      --compressor context8 --json --per-image > DIR/${s%%:*}.json
+  done
+  python3 experiments/ood-generic-ratio.py DIR
+"""
+import gzip, json, os, sys
+import numpy as np
+from ood_data import auroc, fashion_mnist_test, mnist_5k
+
+
+def scores(path):
+    """The three scores of every image in one `lmconv score --per-image --generic` output, in bits."""
+    report = json.load(open(path))
+    d = report["dimensions"]
+    images = report["images"]
+    nll = np.array([i["nll"] for i in images]) * d                      # (N,) bits under M
+    generic = np.array([i["generic_nll"] for i in images]) * d          # (N,) bits under G
+    coder = np.array([i["code_length_bits"] for i in images])           # (N,) bits of the context8 coder
+    mixed = -np.logaddexp2(-coder, -generic) + 1.0                      # -log2(2^-L/2 + 2^-NLL_G/2)
+    return {"generic_ratio": nll - generic, "complexity": nll - coder, "mixed": nll - mixed}, nll, generic
+
+
+def error_share(inside, outside, mask):
+    """The share of 1 - AUROC that the in-distribution images under mask carry: each image's error is the fraction
+    of the out images it outscores."""
+    outscored = np.searchsorted(np.sort(outside), inside) / len(outside)    # (N_in,)
+    return outscored[mask].sum() / outscored.sum()
+
+
+def main():
+    folder = sys.argv[1]
+    (inside, nll_in, generic_in), (outside, nll_out, generic_out) = (
+        scores(os.path.join(folder, "in.json")), scores(os.path.join(folder, "out.json")))
+    print(f"{'score':18} AUROC   (in: {len(inside['complexity'])}, out: {len(outside['complexity'])} images)")
+    for name in inside:
+        print(f"{name:18} {auroc(inside[name], outside[name]):.4f}")
+    if len(nll_in) != 10000 or len(nll_out) != 5000:
+        return                                   # the breakdown needs the whole sets, in their order
+    sparse = (fashion_mnist_test() >= 128).sum(axis=(1, 2)) < 50            # (10000,) garments reduced to specks
+    rows = [list(map(int, l.split(","))) for l in gzip.open("/usr/share/datasets/mnist-5k/mnist_5k.csv.gz", "rt")]
+    digit = np.array(rows)[:, 784]                                           # (5000,) labels
+    assert (np.array(rows)[:, :784].reshape(-1, 28, 28) == mnist_5k()).all()
+    print(f"\n{sparse.sum()} garments with fewer than 50 lit pixels")
+    for name in ["generic_ratio", "complexity"]:
+        a, b = inside[name], outside[name]
+        print(f"{name}: their share of 1 - AUROC {error_share(a, b, sparse):.3f}; AUROC without them "
+              f"{auroc(a[~sparse], b):.4f}; per digit " + " ".join(f"{d}:{auroc(a, b[digit == d]):.4f}" for d in range(10)))
+    print(f"mean bits per image: garments {nll_in.mean():.1f} under the model, {generic_in.mean():.1f} under the "
+          f"generic model; digits {nll_out.mean():.1f} and {generic_out.mean():.1f}")
+
+
+if __name__ == "__main__":
+    main()
