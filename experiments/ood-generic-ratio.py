@@ -20,6 +20,14 @@ Usage (a development tool, needs numpy):
       --compressor context8 --json --per-image > DIR/${s%%:*}.json
   done
   python3 experiments/ood-generic-ratio.py DIR
+
+On 8-bit images the generic ratio fails (README); `--zero-pixels DIR` shows why, from the pixel maps of the first
+500 images of each set under the model M and the generic model G (one order each):
+  for m in main:M generic:G; do for d in fashion-mnist mnist-5k; do
+    lmconv score --checkpoint ${m#*:} [--use-ema for G] --data $d --orders 1 --limit 500 --pixel-maps DIR/map-${m%%:*}-$d.npy --json
+  done; done
+  python3 experiments/ood-generic-ratio.py --zero-pixels DIR
+it prints the bits each model spends on the pixels of level 0 (the flat black background) and on the others.
 """
 import gzip, json, os, sys
 import numpy as np
@@ -45,7 +53,21 @@ def error_share(inside, outside, mask):
     return outscored[mask].sum() / outscored.sum()
 
 
+def zero_pixels(folder):
+    """Per set, the mean bits per pixel of level 0 and per other pixel under both models, and per image."""
+    for name, images in [("fashion-mnist", fashion_mnist_test()[:500]), ("mnist-5k", mnist_5k()[:500])]:
+        zero = images == 0                                                   # (500, 28, 28)
+        line = f"{name}: {zero.mean():.2f} of the pixels at 0;"
+        for model in ["main", "generic"]:
+            bits = np.load(os.path.join(folder, f"map-{model}-{name}.npy"))  # (500, 28, 28) bits per pixel
+            line += (f" {model}: {bits[zero].mean():.3f} bits per 0-pixel, {bits[~zero].mean():.3f} per other"
+                     f" ({(bits * zero).sum(axis=(1, 2)).mean():.0f} + {(bits * ~zero).sum(axis=(1, 2)).mean():.0f} per image);")
+        print(line)
+
+
 def main():
+    if sys.argv[1] == "--zero-pixels":
+        return zero_pixels(sys.argv[2])
     folder = sys.argv[1]
     (inside, nll_in, generic_in), (outside, nll_out, generic_out) = (
         scores(os.path.join(folder, "in.json")), scores(os.path.join(folder, "out.json")))
