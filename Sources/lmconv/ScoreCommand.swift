@@ -77,8 +77,8 @@ struct ScoreCommand: ParsableCommand {
         if let pasteNoise {
             (data, squares) = try forOption("--paste-noise") { try data.pastingNoiseSquares(size: pasteNoise, seed: noiseSeed) }
         }
-        var (detector, backgroundCheckpoint, genericCheckpoint) = try scoring.detector(checkpoint: checkpoint, model: model,
-                                                                    source: checkpointOptions.checkpoint)
+        var (detector, backgroundCheckpoint, genericCheckpoint) = try scoring.detector(
+            checkpoint: checkpoint, model: model, source: checkpointOptions.checkpoint)
         detector.keepPixelMaps = heatmap != nil || pixelMaps != nil || squares != nil
         let started = Date()
         let report = try scoring.score(data, with: detector, label: "score")

@@ -20,8 +20,9 @@ struct ScoringOptions: ParsableArguments {
     var backgroundUseEma = false
 
     @Option(help: ArgumentHelp("A model of generic images for the generic ratio (Schirrmeister et al. 2020): the same "
-                               + "kind of model trained on other images than the main model's, e.g. the patches of "
-                               + "photographs in checkpoints/generic (README). Scored with its own first K orders.",
+                               + "kind of model trained on other images than the main model's; for binarized images "
+                               + "checkpoints/generic/binary/last.safetensors with --generic-use-ema, trained on "
+                               + "patches of photographs (README). Scored with its own first K orders.",
                                valueName: "path"))
     var generic: String?
 

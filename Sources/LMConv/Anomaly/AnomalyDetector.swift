@@ -2,8 +2,7 @@ import Foundation
 
 // Scoring images for anomaly and out-of-distribution detection with a Locally Masked PixelCNN: per image the
 // ensemble NLL, the input-complexity, likelihood-ratio and generic-ratio corrections and the spread of the orders'
-// NLLs; per pixel
-// −log p(x_i | context) averaged over the orders.
+// NLLs; per pixel −log p(x_i | context) averaged over the orders.
 // Legend: B batch, C channels, HW = H*W pixels, K orders, D = C*HW sub-pixels per image.
 
 /// A model (with the orders it is evaluated under) that scores images for anomalies, optionally with a background
