@@ -115,25 +115,26 @@ if [ "$what" = binary-cooldown2 ]; then   # 2026-12-04, second session (docs/RUN
     run binary-cooldown2 --init-from checkpoints/codec/binary/last.safetensors --data "$train" --test-data "$test" \
         --lr 5e-4 --lr-decay 0.5 --steps 5600 --seed 7 "${schedule[@]}"
 fi
-if [ "$what" = binary-generic ]; then   # 2026-12-04, third session (docs/RUNS.md): a background model of generic
-    # binarized images (Schirrmeister et al. 2020's general-domain likelihood ratio), trained on the patches of
-    # photographs and wallpapers that experiments/generic-patches.py cuts (needs numpy and Pillow); the codec's
-    # binary network and the binary background's schedule
-    [ -f "$OUT/generic-train-threshold128-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT"
-    run binary-generic --data "$OUT/generic-train-threshold128-idx3-ubyte" \
-        --test-data "$OUT/generic-test-threshold128-idx3-ubyte" --binarize --filters 16 --resnets 1 \
-        --lr 2e-3 --lr-decay 0.75 --steps 6000 --seed 8 "${schedule[@]}"
-fi
-if [ "$what" = gray-generic ]; then   # 2026-12-04, third session (docs/RUNS.md): the same for 8-bit images, on the
-    # same patches in their gray levels; the 8-bit background model's network and schedule (F 16, 3000 steps)
-    [ -f "$OUT/generic-train-gray-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT" --gray
-    run gray-generic --data "$OUT/generic-train-gray-idx3-ubyte" --test-data "$OUT/generic-test-gray-idx3-ubyte" \
+generic_run() {   # generic_run NAME KIND PATCH-ARGS -- TRAIN-ARGS...: a model of generic images (Schirrmeister et
+    # al. 2020's general-domain ratio, issue 13) on the patches experiments/generic-patches.py cuts from photographs
+    # and wallpapers (it needs numpy and Pillow), OUT/generic-{train,test}-KIND-idx3-ubyte, made once
+    local name=$1 kind=$2 patch_args=()
+    shift 2
+    while [ "$1" != -- ]; do patch_args+=("$1"); shift; done
+    shift
+    [ -f "$OUT/generic-train-$kind-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT" "${patch_args[@]}"
+    run "$name" --data "$OUT/generic-train-$kind-idx3-ubyte" --test-data "$OUT/generic-test-$kind-idx3-ubyte" "$@"
+}
+binary_generic=(--binarize --filters 16 --resnets 1 --lr 2e-3 --lr-decay 0.75 --steps 6000 --seed 8 "${schedule[@]}")
+# 2026-12-04, third session (docs/RUNS.md): the binary one with the codec's binary network and the binary
+# background's schedule; the 8-bit one on the same patches in their gray levels, with the 8-bit background's network
+# and schedule; and the binary one on the photographs' patches alone, a check that the ratio does not hang on the
+# wallpapers
+if [ "$what" = binary-generic ]; then generic_run binary-generic threshold128 -- "${binary_generic[@]}"; fi
+if [ "$what" = gray-generic ]; then
+    generic_run gray-generic gray --gray -- \
         --n-bits 8 --filters 16 --resnets 1 --mixtures 10 --lr 2e-3 --steps 3000 --seed 9 "${schedule[@]}"
 fi
-if [ "$what" = binary-generic-photos ]; then   # 2026-12-04, third session (docs/RUNS.md): binary-generic on the
-    # photographs' patches alone, a check that the generic ratio does not hang on the wallpapers
-    [ -f "$OUT/generic-train-threshold128-photos-idx3-ubyte" ] || python3 experiments/generic-patches.py "$OUT" --sources photos
-    run binary-generic-photos --data "$OUT/generic-train-threshold128-photos-idx3-ubyte" \
-        --test-data "$OUT/generic-test-threshold128-photos-idx3-ubyte" --binarize --filters 16 --resnets 1 \
-        --lr 2e-3 --lr-decay 0.75 --steps 6000 --seed 8 "${schedule[@]}"
+if [ "$what" = binary-generic-photos ]; then
+    generic_run binary-generic-photos threshold128-photos --sources photos -- "${binary_generic[@]}"
 fi

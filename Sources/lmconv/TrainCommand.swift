@@ -312,7 +312,9 @@ struct TrainCommand: JobCommand {
                 break
             }
         }, stopRequested: { stopSignals?.requested != nil })
-        bar.finish("step \(run.trainer.step), last batch bpd \(String(format: "%.4f", lastBPD))")
+        // A run resumed at its last step trains no batch: there is no batch NLL to report.
+        bar.finish("step \(run.trainer.step)"
+            + (run.trainer.step == first ? ", no step left to train" : ", last batch bpd \(String(format: "%.4f", lastBPD))"))
         if case .stopped(let step) = end, let sig = stopSignals?.requested {
             Terminal.note("stopped by \(StopSignals.name(sig)) after step \(step): wrote \(run.lastCheckpointURL.path); "
                 + "lmconv train --resume --output \(directory) continues it")

@@ -120,6 +120,15 @@ final class ToolTests: XCTestCase {
         XCTAssertEqual(la.keys.sorted(), Array(1...6))
         XCTAssertEqual(la, lb)
         XCTAssertEqual(try MetricsLog.lines(in: metrics).count, 6)
+
+        // Resuming the finished run trains nothing, says so, and leaves its weights as they were.
+        r = try Self.runTool(["train", "--resume", "--output", split])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("step 6, no step left to train"), r.stderr)
+        XCTAssertFalse(r.stderr.contains("nan"), r.stderr)
+        let c = try SafetensorsFile.read(contentsOf: URL(fileURLWithPath: split + "/last.safetensors"))
+        for (name, tensor) in b.tensors { XCTAssertEqual(tensor, c.tensors[name], name) }
+        XCTAssertEqual(try MetricsLog.lines(in: metrics).count, 6)
     }
 
     /// A non-finite loss stops training with the library's message and a non-zero exit; the last good checkpoint
