@@ -84,6 +84,11 @@ struct ScoreCommand: ParsableCommand {
         let report = try scoring.score(data, with: detector, label: "score")
         let seconds = Date().timeIntervalSince(started)
         let pixelMetrics = try squares.map { try report.pixelMetrics(anomalous: $0) }
+        let ratioPixelMetrics = try squares.flatMap { squares in
+            try detector.generic.map { _ in
+                try report.pixelMetrics(anomalous: squares, map: { $0.genericRatioPixelMap ?? [] })
+            }
+        }
         if let heatmap { try writeHeatmap(report, to: heatmap, configuration: cfg) }
         if let pixelMaps {
             try NPYWriter.writeFloat32(report.images.flatMap { $0.pixelMap.map { Float($0) } },
@@ -113,7 +118,9 @@ struct ScoreCommand: ParsableCommand {
                 fields.append(("noise_square", jsonObject([
                     ("size", .int(pasteNoise)), ("seed", .int(Int(noiseSeed))),
                     ("pixel_auroc", .number(pixelMetrics.auroc)), ("pixel_auprc", .number(pixelMetrics.auprc)),
-                ])))
+                ] + (ratioPixelMetrics.map { [
+                    ("generic_ratio_pixel_auroc", .number($0.auroc)), ("generic_ratio_pixel_auprc", .number($0.auprc)),
+                ] } ?? []))))
             }
             if perImage { fields.append(("images", .array(report.images.map { imageJSON($0, scores: scores) }))) }
             print(jsonObject(fields).text)
@@ -137,6 +144,10 @@ struct ScoreCommand: ParsableCommand {
         if let pixelMetrics {
             print(String(format: "noise squares: pixel-level AUROC %.4f, AUPRC %.4f of the map", pixelMetrics.auroc,
                          pixelMetrics.auprc))
+        }
+        if let ratioPixelMetrics {
+            print(String(format: "noise squares: pixel-level AUROC %.4f, AUPRC %.4f of the map minus the generic model's",
+                         ratioPixelMetrics.auroc, ratioPixelMetrics.auprc))
         }
         if perImage {
             print("image " + scores.map { $0.name.padding(toLength: 17, withPad: " ", startingAt: 0) }.joined())

@@ -97,7 +97,37 @@ final class AnomalyPixelMapTests: XCTestCase {
             // The map sums to the mean per-order NLL in bits; the encoded pixels are the image's 8-bit values.
             XCTAssertEqual(image.pixelMap.reduce(0, +), mean * D, accuracy: 1e-9)
             XCTAssertEqual(image.backgroundPixelMap?.count, cfg.height * cfg.width)
+            // The generic model's map sums to its NLL (one order: the ensemble), and the ratio map is the difference.
+            let genericMap = try XCTUnwrap(image.genericPixelMap), ratioMap = try XCTUnwrap(image.genericRatioPixelMap)
+            XCTAssertEqual(genericMap.reduce(0, +), image.genericNLL! * D, accuracy: 1e-6)
+            for i in 0..<(cfg.height * cfg.width) { XCTAssertEqual(ratioMap[i], image.pixelMap[i] - genericMap[i]) }
             XCTAssertEqual(image.levels, Array(data.image(b)))
+        }
+    }
+
+    /// Pixel-level metrics score every pixel by the chosen map: the plain map by default, or any other of the image.
+    func testPixelMetricsOfAChosenMap() throws {
+        let cfg = Self.configurations[0]
+        let model = try Self.randomModel(cfg, seed: 8), generic = try Self.randomModel(cfg, seed: 9)
+        let detector = try AnomalyDetector(main: .init(model: model, orders: OrderSpecification(), orderCount: 1),
+                                           generic: .init(model: generic, orders: OrderSpecification(), orderCount: 1),
+                                           encoding: .threshold(128))
+        let report = try detector.score(Self.randomImages(count: 3, channels: 1, height: cfg.height, width: cfg.width, seed: 5))
+        let HW = cfg.height * cfg.width
+        let anomalous = (0..<3).map { b in (0..<HW).map { ($0 + b) % 4 == 0 } }
+        func expected(_ map: (ImageAnomalyScores) -> [Double]) throws -> DetectionMetrics {
+            var positives: [Double] = [], negatives: [Double] = []
+            for (image, mask) in zip(report.images, anomalous) {
+                for (v, a) in zip(map(image), mask) { if a { positives.append(v) } else { negatives.append(v) } }
+            }
+            return try DetectionMetrics(positives: positives, negatives: negatives)
+        }
+        XCTAssertEqual(try report.pixelMetrics(anomalous: anomalous).auroc, try expected { $0.pixelMap }.auroc)
+        let ratio = try report.pixelMetrics(anomalous: anomalous, map: { $0.genericRatioPixelMap! })
+        XCTAssertEqual(ratio.auroc, try expected { $0.genericRatioPixelMap! }.auroc)
+        XCTAssertNotEqual(ratio.auroc, try report.pixelMetrics(anomalous: anomalous).auroc)
+        XCTAssertThrowsError(try report.pixelMetrics(anomalous: anomalous, map: { _ in [1, 2] })) {
+            XCTAssertTrue("\($0)".contains("a pixel map of 2 values"), "\($0)")
         }
     }
 

@@ -112,6 +112,19 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertEqual(square["size"] as? Int, 3)
         let auroc = try XCTUnwrap(square["pixel_auroc"] as? Double)
         XCTAssertTrue((0...1).contains(auroc))
+        XCTAssertNil(square["generic_ratio_pixel_auroc"], "no generic model, no ratio map")
+
+        // With a generic model, the map minus the generic model's too; with the model itself as the generic
+        // model every pixel's ratio is 0, an AUROC of exactly 1/2.
+        r = try runLMConv(["score", "--checkpoint", s.grayModel, "--data", s.blobs, "--paste-noise", "3",
+                           "--generic", s.grayModel, "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let withGeneric = try XCTUnwrap(try parseJSON(r.stdout)["noise_square"] as? [String: Any])
+        XCTAssertEqual(withGeneric["pixel_auroc"] as? Double, auroc)
+        XCTAssertEqual(withGeneric["generic_ratio_pixel_auroc"] as? Double, 0.5)
+        r = try runLMConv(["score", "--checkpoint", s.grayModel, "--data", s.blobs, "--paste-noise", "3",
+                           "--generic", s.grayModel])
+        XCTAssertTrue(r.stdout.contains("of the map minus the generic model's"), r.stdout)
     }
 
     /// --pixel-maps writes every scored image's map as a float32 (N, H, W) .npy array; each image's map sums to the

@@ -120,6 +120,9 @@ public struct AnomalyDetector {
                     pixelMap: keepPixelMaps ? Array(scored.pixelMapBits[(b * HW)..<((b + 1) * HW)]) : [],
                     backgroundPixelMap: backgroundScored.map {
                         keepPixelMaps ? Array($0.pixelMapBits[(b * HW)..<((b + 1) * HW)]) : []
+                    },
+                    genericPixelMap: genericScored.map {
+                        keepPixelMaps ? Array($0.pixelMapBits[(b * HW)..<((b + 1) * HW)]) : []
                     }))
             }
             start += B
@@ -150,17 +153,21 @@ public struct AnomalyDetector {
 
 extension AnomalyReport {
     /// Pixel-level detection: every pixel of every image is a sample, positive where `anomalous` (H*W flags per
-    /// image, in the report's order) is set, scored by its pixel-map value.
-    public func pixelMetrics(anomalous: [[Bool]]) throws -> DetectionMetrics {
+    /// image, in the report's order) is set, scored by its value in the image's `map` (by default its pixel map; e.g.
+    /// `{ $0.genericRatioPixelMap ?? [] }`).
+    public func pixelMetrics(anomalous: [[Bool]], map: (ImageAnomalyScores) -> [Double] = { $0.pixelMap }) throws
+        -> DetectionMetrics
+    {
         guard anomalous.count == images.count else {
             throw LMConvError.shapeMismatch(reason: "\(anomalous.count) pixel masks for \(images.count) images")
         }
         var positives: [Double] = [], negatives: [Double] = []
         for (image, mask) in zip(images, anomalous) {
-            guard image.pixelMap.count == mask.count else {
-                throw LMConvError.shapeMismatch(reason: "image \(image.index): a pixel map of \(image.pixelMap.count) values for a mask of \(mask.count)")
+            let values = map(image)
+            guard values.count == mask.count else {
+                throw LMConvError.shapeMismatch(reason: "image \(image.index): a pixel map of \(values.count) values for a mask of \(mask.count)")
             }
-            for (v, isAnomalous) in zip(image.pixelMap, mask) {
+            for (v, isAnomalous) in zip(values, mask) {
                 if isAnomalous { positives.append(v) } else { negatives.append(v) }
             }
         }

@@ -51,6 +51,14 @@ public struct ImageAnomalyScores: Sendable {
     public var pixelMap: [Double]
     /// The same under the background model (nil without one, empty unless asked for).
     public var backgroundPixelMap: [Double]?
+    /// The same under the generic model (nil without one, empty unless asked for).
+    public var genericPixelMap: [Double]? = nil
+
+    /// The generic ratio pixel by pixel, `pixelMap` − `genericPixelMap` in bits: what the image's own model finds
+    /// surprising beyond what any image's pixel there costs (nil without a generic model).
+    public var genericRatioPixelMap: [Double]? {
+        genericPixelMap.map { generic in zip(pixelMap, generic).map { $0 - $1 } }
+    }
 
     /// The value of `score`, nil when it needs a background model and there is none.
     public func value(_ score: AnomalyScore) -> Double? {
