@@ -63,8 +63,9 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            // The codec's default models (ShippedCodecModel), copied beside the executable.
-            resources: [.copy("Resources/CodecModels")]
+            // The codec's default models (ShippedCodecModel) and the generic ratio's (ShippedGenericModel), copied
+            // beside the executable.
+            resources: [.copy("Resources/CodecModels"), .copy("Resources/GenericModels")]
         ),
         // The command-line tool: thin commands over the library.
         .executableTarget(

@@ -7,8 +7,9 @@
 #      AUROC of the map;
 #   3. speed: images per second scored with one order (the whole test set, 2 cores).
 # Models (checkpoints; unset ones are skipped): MODEL_BINARY and BACKGROUND_BINARY (its background model, trained
-# on the same data with --perturb-rate 0.2) and GENERIC_BINARY (a model of generic images, its EMA weights used:
-# checkpoints/generic/binary/last.safetensors), MODEL_GRAY, BACKGROUND_GRAY and GENERIC_GRAY. ORDERS (default 2)
+# on the same data with --perturb-rate 0.2) and GENERIC_BINARY (a model of generic images: `shipped`, or a checkpoint
+# with EMA weights, which are used, such as checkpoints/generic/binary/last.safetensors), MODEL_GRAY, BACKGROUND_GRAY
+# and GENERIC_GRAY. ORDERS (default 2)
 # orders per score;
 # COMPRESSOR (context, context8 or png; unset: lmconv's default, context8 for binarized images and context for
 # 8-bit ones) the complexity score's compressor.

@@ -20,13 +20,13 @@ struct ScoringOptions: ParsableArguments {
     var backgroundUseEma = false
 
     @Option(help: ArgumentHelp("A model of generic images for the generic ratio (Schirrmeister et al. 2020): the same "
-                               + "kind of model trained on other images than the main model's; for binarized images "
-                               + "checkpoints/generic/binary/last.safetensors with --generic-use-ema, trained on "
-                               + "patches of photographs (README). Scored with its own first K orders.",
-                               valueName: "path"))
+                               + "kind of model trained on other images than the main model's; 'shipped' for the one "
+                               + "that ships with lmconv for binarized images, trained on patches of photographs "
+                               + "(README). Scored with its own first K orders.",
+                               valueName: "path|shipped"))
     var generic: String?
 
-    @Flag(help: "Use the generic checkpoint's moving average of the weights.")
+    @Flag(help: "Use the generic checkpoint's moving average of the weights (the shipped model is one already).")
     var genericUseEma = false
 
     @Option(help: ArgumentHelp("The lossless compressor of the complexity score: context (an adaptive context-model "
@@ -48,7 +48,8 @@ struct ScoringOptions: ParsableArguments {
     {
         let cfg = checkpoint.configuration
         let background = try secondModel(background, useEMA: backgroundUseEma, option: "--background")
-        let generic = try secondModel(generic, useEMA: genericUseEma, option: "--generic")
+        let generic = try secondModel(try genericPath(for: cfg), useEMA: genericUseEma && generic != Self.shipped,
+                                      option: "--generic")
         let main = AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: orders)
         var detector = try forOption("--background") {
             try AnomalyDetector(main: main, background: background?.scoring, encoding: imageEncoding.encoding(cfg))
@@ -63,6 +64,22 @@ struct ScoringOptions: ParsableArguments {
         if let compressor { detector.compressor = compressor }
         detector.seed = imageEncoding.seed
         return (detector, background?.checkpoint, generic?.checkpoint)
+    }
+
+    /// The word of `--generic` that picks the generic model shipped with lmconv.
+    static let shipped = "shipped"
+
+    /// The checkpoint `--generic` names: the shipped model for the main model's images when it says `shipped`.
+    private func genericPath(for cfg: ModelConfiguration) throws -> String? {
+        guard generic == Self.shipped else { return generic }
+        return try forOption("--generic") {
+            let model = try ShippedGenericModel.choice(for: cfg)
+            guard let path = model.path else {
+                throw LMConvError.fileNotFound(path: model.fileName, reason: "the shipped generic model is not installed "
+                    + "(looked in " + ShippedGenericModel.searchDirectories.joined(separator: ", ") + "); pass a checkpoint")
+            }
+            return path
+        }
     }
 
     /// The model of `--background` or `--generic` (its first K orders, at most as many as it has), nil without a

@@ -200,6 +200,27 @@ final class ScoreToolTests: XCTestCase {
         XCTAssertFalse(lines.contains { $0.hasPrefix("order_spread ") })   // one order: no spread to measure
     }
 
+    /// `--generic shipped` scores with the generic model that ships for binarized images, as if its file were given;
+    /// an 8-bit model has none.
+    func testShippedGenericModel() throws {
+        let file = try XCTUnwrap(ShippedGenericModel.binary.path, "the shipped generic model is in the source tree")
+        func nll(_ generic: String) throws -> [Double] {
+            let r = try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--orders", "1",
+                                   "--limit", "4", "--generic", generic, "--json", "--per-image"])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let images = try XCTUnwrap(try parseJSON(r.stdout)["images"] as? [[String: Any]])
+            return images.map { $0["generic_nll"] as! Double }
+        }
+        let shipped = try nll("shipped")
+        XCTAssertEqual(shipped.count, 4)
+        XCTAssertEqual(shipped, try nll(file))
+        let checkpoint = try Checkpoint.read(contentsOf: URL(fileURLWithPath: file))
+        XCTAssertTrue(checkpoint.configuration.binarize)
+        XCTAssertEqual(checkpoint.configuration.channels, 1)
+        assertFailure(try runLMConv(["score", "--checkpoint", s.grayModel, "--data", s.blobs, "--generic", "shipped"]),
+                      mentions: ["--generic", "8-bit"])
+    }
+
     func testBadInputEndsInOneLineErrors() throws {
         let heatmap = s.directory + "/never.png"
         let missing = s.directory + "/missing-idx3-ubyte"

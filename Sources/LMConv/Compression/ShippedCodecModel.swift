@@ -15,22 +15,11 @@ public enum ShippedCodecModel: String, CaseIterable, Sendable {
     /// beside the executable (`swift-lmconv_LMConv.resources/CodecModels`); the package's source tree
     /// (Sources/LMConv/Resources/CodecModels), for builds run where they were made.
     public static var searchDirectories: [String] {
-        var directories: [String] = []
-        if let custom = ProcessInfo.processInfo.environment["LMCONV_CODEC_MODELS"], !custom.isEmpty { directories.append(custom) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath().deletingLastPathComponent()
-        for bundle in ["swift-lmconv_LMConv.resources", "swift-lmconv_LMConv.bundle/Contents/Resources", "swift-lmconv_LMConv.bundle"] {
-            directories.append(executable.appendingPathComponent(bundle).appendingPathComponent("CodecModels").path)
-        }
-        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        directories.append(sources.appendingPathComponent("Resources/CodecModels").path)
-        return directories
+        ShippedResources.searchDirectories(folder: "CodecModels", environmentVariable: "LMCONV_CODEC_MODELS")
     }
 
     /// The model's file, or nil when it is not installed.
-    public var path: String? {
-        Self.searchDirectories.map { ($0 as NSString).appendingPathComponent(fileName) }
-            .first { FileManager.default.fileExists(atPath: $0) }
-    }
+    public var path: String? { ShippedResources.find(fileName, in: Self.searchDirectories) }
 
     /// Models that shipped with earlier versions and were replaced by better ones: every `.safetensors` file in the
     /// `Retired` folder of each search directory (the first of each name), in the order of the directories. Files
