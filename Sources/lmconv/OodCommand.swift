@@ -56,7 +56,7 @@ struct OodCommand: ParsableCommand {
             return data
         }
         let inSet = try load(inData, "--in"), outSet = try load(outData, "--out")
-        var (detector, _, _) = try scoring.detector(checkpoint: checkpoint, model: model, source: checkpointOptions.checkpoint)
+        var (detector, _, generic) = try scoring.detector(checkpoint: checkpoint, model: model, source: checkpointOptions.checkpoint)
         detector.keepPixelMaps = false
         let inReport = try scoring.score(inSet, with: detector, label: "in")
         let outReport = try scoring.score(outSet, with: detector, label: "out")
@@ -81,7 +81,7 @@ struct OodCommand: ParsableCommand {
             print(jsonObject([
                 ("checkpoint", .string(checkpointOptions.checkpoint)),
                 ("background", scoring.background.map { .string($0) } ?? .null),
-                ("generic", scoring.generic.map { .string($0) } ?? .null),
+                ("generic", generic.map { .string($0.path) } ?? .null),
                 ("in", .string(inData)), ("out", .string(outData)),
                 ("in_images", .int(inSet.count)), ("out_images", .int(outSet.count)),
                 ("orders", .array(inReport.orderNames.map { .string($0) })),
@@ -94,7 +94,7 @@ struct OodCommand: ParsableCommand {
         }
         print("checkpoint  \(checkpointOptions.checkpoint) (\(cfg.summary))")
         if let background = scoring.background { print("background  \(background)") }
-        if let generic = scoring.generic { print("generic     \(generic)") }
+        if let generic { print("generic     \(generic.path)") }
         print("in          \(inData), \(inSet.count) images (negatives)")
         print("out         \(outData), \(outSet.count) images (positives)")
         print("orders      \(inReport.orderNames.count): " + inReport.orderNames.joined(separator: ", "))

@@ -77,7 +77,7 @@ struct ScoreCommand: ParsableCommand {
         if let pasteNoise {
             (data, squares) = try forOption("--paste-noise") { try data.pastingNoiseSquares(size: pasteNoise, seed: noiseSeed) }
         }
-        var (detector, backgroundCheckpoint, genericCheckpoint) = try scoring.detector(
+        var (detector, backgroundCheckpoint, generic) = try scoring.detector(
             checkpoint: checkpoint, model: model, source: checkpointOptions.checkpoint)
         detector.keepPixelMaps = heatmap != nil || pixelMaps != nil || squares != nil
         let started = Date()
@@ -104,7 +104,7 @@ struct ScoreCommand: ParsableCommand {
                 ("images_scored", .int(report.images.count)),
                 ("orders", .array(report.orderNames.map { .string($0) })),
                 ("background_orders", .array(report.backgroundOrderNames.map { .string($0) })),
-                ("generic", scoring.generic.map { .string($0) } ?? .null),
+                ("generic", generic.map { .string($0.path) } ?? .null),
                 ("generic_orders", .array(report.genericOrderNames.map { .string($0) })),
                 ("dimensions", .int(report.dimensions)),
                 ("units", .string("bits per dimension")),
@@ -131,8 +131,8 @@ struct ScoreCommand: ParsableCommand {
         if let backgroundCheckpoint, let path = scoring.background {
             print("background  \(path) (\(backgroundCheckpoint.configuration.summary))")
         }
-        if let genericCheckpoint, let path = scoring.generic {
-            print("generic     \(path) (\(genericCheckpoint.configuration.summary))")
+        if let generic {
+            print("generic     \(generic.path) (\(generic.checkpoint.configuration.summary))")
         }
         print("data        \(dataOptions.name), \(data.count) images"
             + (pasteNoise.map { ", each with a \($0)x\($0) square of uniform noise (seed \(noiseSeed))" } ?? ""))

@@ -41,14 +41,15 @@ struct ScoringOptions: ParsableArguments {
         if let k = orders, k < 1 { throw ValidationError("--orders must be >= 1, got \(k)") }
     }
 
-    /// The detector for the checkpoint's model (and the background and generic models, loaded here); errors name
-    /// the option.
+    /// The detector for the checkpoint's model (and the background and generic models, loaded here, with the generic
+    /// model's file: the shipped one's path for `shipped`); errors name the option.
     func detector(checkpoint: Checkpoint, model: LocallyMaskedPixelCNN, source: String) throws
-        -> (detector: AnomalyDetector, background: Checkpoint?, generic: Checkpoint?)
+        -> (detector: AnomalyDetector, background: Checkpoint?, generic: (checkpoint: Checkpoint, path: String)?)
     {
         let cfg = checkpoint.configuration
         let background = try secondModel(background, useEMA: backgroundUseEma, option: "--background")
-        let generic = try secondModel(try genericPath(for: cfg), useEMA: genericUseEma && generic != Self.shipped,
+        let genericPath = try genericPath(for: cfg)
+        let generic = try secondModel(genericPath, useEMA: genericUseEma && self.generic != Self.shipped,
                                       option: "--generic")
         let main = AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: orders)
         var detector = try forOption("--background") {
@@ -63,7 +64,7 @@ struct ScoringOptions: ParsableArguments {
         detector.batchSize = imageEncoding.batchSize
         if let compressor { detector.compressor = compressor }
         detector.seed = imageEncoding.seed
-        return (detector, background?.checkpoint, generic?.checkpoint)
+        return (detector, background?.checkpoint, generic.map { ($0.checkpoint, genericPath!) })
     }
 
     /// The word of `--generic` that picks the generic model shipped with lmconv.

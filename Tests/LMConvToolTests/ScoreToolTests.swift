@@ -208,7 +208,9 @@ final class ScoreToolTests: XCTestCase {
             let r = try runLMConv(["score", "--checkpoint", s.model, "--data", s.blobs, "--orders", "1",
                                    "--limit", "4", "--generic", generic, "--json", "--per-image"])
             XCTAssertEqual(r.status, 0, r.stderr)
-            let images = try XCTUnwrap(try parseJSON(r.stdout)["images"] as? [[String: Any]])
+            let json = try parseJSON(r.stdout)
+            XCTAssertEqual(json["generic"] as? String, file, "the report names the file scored with")
+            let images = try XCTUnwrap(json["images"] as? [[String: Any]])
             return images.map { $0["generic_nll"] as! Double }
         }
         let shipped = try nll("shipped")
