@@ -29,9 +29,9 @@ On 8-bit images the generic ratio fails (README); `--zero-pixels DIR` shows why,
   python3 experiments/ood-generic-ratio.py --zero-pixels DIR
 it prints the bits each model spends on the pixels of level 0 (the flat black background) and on the others.
 """
-import gzip, json, os, sys
+import json, os, sys
 import numpy as np
-from ood_data import auroc, fashion_mnist_test, mnist_5k
+from ood_data import auroc, fashion_mnist_test, mnist_5k, mnist_5k_labels
 
 
 def scores(path):
@@ -77,9 +77,7 @@ def main():
     if len(nll_in) != 10000 or len(nll_out) != 5000:
         return                                   # the breakdown needs the whole sets, in their order
     sparse = (fashion_mnist_test() >= 128).sum(axis=(1, 2)) < 50            # (10000,) garments reduced to specks
-    rows = [list(map(int, l.split(","))) for l in gzip.open("/usr/share/datasets/mnist-5k/mnist_5k.csv.gz", "rt")]
-    digit = np.array(rows)[:, 784]                                           # (5000,) labels
-    assert (np.array(rows)[:, :784].reshape(-1, 28, 28) == mnist_5k()).all()
+    digit = mnist_5k_labels()                                                # (5000,) classes
     print(f"\n{sparse.sum()} garments with fewer than 50 lit pixels")
     for name in ["generic_ratio", "complexity"]:
         a, b = inside[name], outside[name]

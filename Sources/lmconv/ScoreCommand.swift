@@ -84,10 +84,8 @@ struct ScoreCommand: ParsableCommand {
         let report = try scoring.score(data, with: detector, label: "score")
         let seconds = Date().timeIntervalSince(started)
         let pixelMetrics = try squares.map { try report.pixelMetrics(anomalous: $0) }
-        let ratioPixelMetrics = try squares.flatMap { squares in
-            try detector.generic.map { _ in
-                try report.pixelMetrics(anomalous: squares, map: { $0.genericRatioPixelMap ?? [] })
-            }
+        let ratioPixelMetrics = detector.generic == nil ? nil : try squares.map {
+            try report.pixelMetrics(anomalous: $0, map: { $0.genericRatioPixelMap ?? [] })
         }
         if let heatmap { try writeHeatmap(report, to: heatmap, configuration: cfg) }
         if let pixelMaps {

@@ -48,8 +48,7 @@ struct ScoringOptions: ParsableArguments {
     {
         let cfg = checkpoint.configuration
         let background = try secondModel(background, useEMA: backgroundUseEma, option: "--background")
-        let genericPath = try genericPath(for: cfg)
-        let generic = try secondModel(genericPath, useEMA: genericUseEma && self.generic != Self.shipped,
+        let generic = try secondModel(try genericPath(for: cfg), useEMA: genericUseEma && self.generic != Self.shipped,
                                       option: "--generic")
         let main = AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: orders)
         var detector = try forOption("--background") {
@@ -64,7 +63,7 @@ struct ScoringOptions: ParsableArguments {
         detector.batchSize = imageEncoding.batchSize
         if let compressor { detector.compressor = compressor }
         detector.seed = imageEncoding.seed
-        return (detector, background?.checkpoint, generic.map { ($0.checkpoint, genericPath!) })
+        return (detector, background?.checkpoint, generic.map { ($0.checkpoint, $0.path) })
     }
 
     /// The word of `--generic` that picks the generic model shipped with lmconv.
@@ -83,17 +82,17 @@ struct ScoringOptions: ParsableArguments {
         }
     }
 
-    /// The model of `--background` or `--generic` (its first K orders, at most as many as it has), nil without a
-    /// path; errors name the option.
+    /// The model of `--background` or `--generic` (its first K orders, at most as many as it has) and its file, nil
+    /// without a path; errors name the option.
     private func secondModel(_ path: String?, useEMA: Bool, option: String) throws
-        -> (checkpoint: Checkpoint, scoring: AnomalyDetector.ScoringModel)?
+        -> (checkpoint: Checkpoint, scoring: AnomalyDetector.ScoringModel, path: String)?
     {
         guard let path else { return nil }
         return try forOption(option) {
             let checkpoint = try Checkpoint.load(contentsOf: URL(fileURLWithPath: path), warnings: { Terminal.note("note: \($0)") })
             let model = try checkpoint.makeModel(useEMA: useEMA, source: path)
             let count = orders.map { k in min(k, checkpoint.orders.orderNames.count) }
-            return (checkpoint, AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: count))
+            return (checkpoint, AnomalyDetector.ScoringModel(model: model, orders: checkpoint.orders, orderCount: count), path)
         }
     }
 

@@ -52,7 +52,7 @@ public struct ImageAnomalyScores: Sendable {
     /// The same under the background model (nil without one, empty unless asked for).
     public var backgroundPixelMap: [Double]?
     /// The same under the generic model (nil without one, empty unless asked for).
-    public var genericPixelMap: [Double]? = nil
+    public var genericPixelMap: [Double]?
 
     /// The generic ratio pixel by pixel, `pixelMap` − `genericPixelMap` in bits: what the image's own model finds
     /// surprising beyond what any image's pixel there costs (nil without a generic model).
